@@ -1,0 +1,47 @@
+package org.minimeter.gateway.metering;
+
+/**
+ * Over-range and integrity conditions a real meter reports rather than hides. Each is a fact
+ * about one measurement window; {@link AlarmMonitor} turns them into raised / cleared alarms.
+ */
+public enum Condition {
+    /** Supply above the band for the configured line frequency (132 V at 60 Hz, 264 V at 50 Hz). */
+    OVER_VOLTAGE("over_voltage", true),
+    /** Supply below the band (108 V at 60 Hz, 216 V at 50 Hz), including a dead line. */
+    UNDER_VOLTAGE("under_voltage", true),
+    /** Current above the CT rating + 10 %, where the CT's 110 mA secondary limit is passed. */
+    OVER_CURRENT("over_current", true),
+    /** The ADC reached full scale on a channel: the energy of that window is understated. */
+    CLIPPING("clipping", true),
+    /**
+     * Sustained negative power on one element. On a consumption-only site this is a CT
+     * mounted backwards; on a site that exports it is a fact worth seeing all the same.
+     */
+    CT_REVERSED("ct_reversed", true),
+    /** Line frequency outside the configured tolerance around 50 or 60 Hz. */
+    FREQUENCY_OFF_NOMINAL("frequency_off_nominal", false),
+    /** No rising zero crossing of the voltage within two windows: frequency unknown. */
+    NO_ZERO_CROSSING("no_zero_crossing", false),
+    /** Samples missing between two blocks: their energy could not be measured. */
+    SAMPLE_GAP("sample_gap", false),
+    /** A block was rejected (wrong shape, non-finite samples, out of order). */
+    BAD_BLOCK("bad_block", false);
+
+    private final String key;
+    private final boolean perElement;
+
+    Condition(String key, boolean perElement) {
+        this.key = key;
+        this.perElement = perElement;
+    }
+
+    /** Stable snake_case name for logs and payloads. */
+    public String key() {
+        return key;
+    }
+
+    /** Whether the condition belongs to one element (true) or to the meter as a whole. */
+    public boolean perElement() {
+        return perElement;
+    }
+}
