@@ -1,0 +1,66 @@
+package org.minimeter.gateway;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The dependency rules of STYLE.md, checked on the compiled main classes. */
+class ArchitectureTest {
+
+    private static final String BASE = "org.minimeter.gateway";
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMain() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(BASE);
+    }
+
+    @Test
+    void metering_usesJavaOnly() {
+        classes().that().resideInAPackage(BASE + ".metering..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", BASE + ".metering..")
+                .check(main);
+    }
+
+    @Test
+    void hal_dependsOnMeteringOnlyAndNoFramework() {
+        noClasses().that().resideInAPackage(BASE + ".hal..")
+                .should().dependOnClassesThat().resideInAnyPackage(BASE + ".app..", BASE + ".mqtt..",
+                        BASE + ".persistence..", BASE + ".outputs..", BASE + ".api..",
+                        "io.quarkus..", "jakarta..")
+                .check(main);
+    }
+
+    @Test
+    void mqttAndPersistence_neverImportHal() {
+        noClasses().that().resideInAnyPackage(BASE + ".mqtt..", BASE + ".persistence..")
+                .should().dependOnClassesThat().resideInAPackage(BASE + ".hal..")
+                .allowEmptyShould(true)
+                .check(main);
+    }
+
+    @Test
+    void pi4j_onlyInHalPi4j() {
+        noClasses().that().resideOutsideOfPackage(BASE + ".hal.pi4j..")
+                .should().dependOnClassesThat().resideInAPackage("com.pi4j..")
+                .check(main);
+    }
+
+    @Test
+    void hivemq_onlyInMqtt() {
+        noClasses().that().resideOutsideOfPackage(BASE + ".mqtt..")
+                .should().dependOnClassesThat().resideInAPackage("com.hivemq..")
+                .check(main);
+    }
+
+    @Test
+    void nothingWritesToStandardOutput() {
+        noClasses().should().accessField(System.class, "out").orShould().accessField(System.class, "err")
+                .check(main);
+    }
+}

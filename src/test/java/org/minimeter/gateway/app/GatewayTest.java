@@ -1,0 +1,51 @@
+package org.minimeter.gateway.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.minimeter.gateway.metering.Measurement;
+
+/**
+ * The application on its test configuration (src/test/resources/application.properties):
+ * a 2-element 60 Hz meter on the simulator at 20 x real time, 25 A per element, PF 0.866 lag.
+ */
+@QuarkusTest
+class GatewayTest {
+
+    @Inject
+    Gateway gateway;
+
+    @Test
+    void startsTheConfiguredMeterAndMeasuresTheSimulatedLoad() {
+        MeterRuntime meter = gateway.meter("test-meter").orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> meter.latest() != null);
+        Measurement m = meter.latest();
+        assertThat(m.elements()).hasSize(2);
+        assertThat(m.frequency()).isCloseTo(60, within(0.01));
+        // 120 V x 25 A x cos 30 deg per element, through the simulated 12-bit front end
+        assertThat(m.element(1).power()).isCloseTo(120 * 25 * Math.cos(Math.toRadians(30)), within(5.0));
+        assertThat(m.power()).isCloseTo(2 * 120 * 25 * Math.cos(Math.toRadians(30)), within(10.0));
+        assertThat(m.element(2).reactive()).isCloseTo(1500, within(5.0));
+    }
+
+    @Test
+    void registerGrowsAtTheSimulatedPowerAndSpeed() {
+        MeterRuntime meter = gateway.meter("test-meter").orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> meter.energy().committedSamples() > 8000);
+        long samples0 = meter.energy().committedSamples();
+        long uwh0 = meter.energy().deliveredMicroWh(0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> meter.energy().committedSamples() > samples0 + 20 * 8000);
+        double seconds = (meter.energy().committedSamples() - samples0) / 8000.0;
+        double wh = (meter.energy().deliveredMicroWh(0) - uwh0) / 1e6;
+        double expectedWh = 2 * 120 * 25 * Math.cos(Math.toRadians(30)) * seconds / 3600;
+        assertThat(wh).isCloseTo(expectedWh, within(expectedWh * 0.005));
+        assertThat(meter.energy().receivedMicroWh(0)).isZero();
+        assertThat(meter.stats().droppedSamples()).isZero();
+        assertThat(meter.loopFailures()).isZero();
+    }
+}
