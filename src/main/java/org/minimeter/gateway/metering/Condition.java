@@ -25,7 +25,23 @@ public enum Condition {
     /** Samples missing between two blocks: their energy could not be measured. */
     SAMPLE_GAP("sample_gap", false),
     /** A block was rejected (wrong shape, non-finite samples, out of order). */
-    BAD_BLOCK("bad_block", false);
+    BAD_BLOCK("bad_block", false),
+
+    // Raised outside the metering, by the outputs and the register keeper; they share the
+    // alarm vocabulary so subscribers see one stream.
+
+    /** A pulse output has edges waiting for their dwell: energy arrives faster than it can pulse. */
+    PULSE_OVERLOAD("pulse_overload", false),
+    /** The counter is owed more than the step it is driving. */
+    COUNTER_OVERLOAD("counter_overload", false),
+    /** Self-check: pulses shown x quantum is more than one quantum away from the register. */
+    PULSE_MISMATCH("pulse_mismatch", false),
+    /** A digital line did not take the state it was set to. */
+    OUTPUT_FAULT("output_fault", false),
+    /** The newest register file was damaged; an older generation was loaded. */
+    REGISTER_FALLBACK("register_fallback", false),
+    /** Saving the register failed; it is retried, and nothing new is published meanwhile. */
+    STORAGE_ERROR("storage_error", false);
 
     private final String key;
     private final boolean perElement;
