@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Clock;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,18 +12,30 @@ import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.app.config.HalConfig;
+import org.minimeter.gateway.app.config.InvalidConfigException;
 import org.minimeter.gateway.app.config.MeterConfig;
 import org.minimeter.gateway.app.config.MeterSetup;
+import org.minimeter.gateway.app.config.OutputsConfig;
 import org.minimeter.gateway.app.config.SimulatorConfig;
+import org.minimeter.gateway.app.config.StorageConfig;
+import org.minimeter.gateway.hal.DigitalLine;
+import org.minimeter.gateway.hal.DigitalLines;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
+import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
+import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
-import org.minimeter.gateway.metering.EnergySnapshot;
+import org.minimeter.gateway.metering.AlarmEvent;
+import org.minimeter.gateway.metering.Condition;
+import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.persistence.RegisterState;
+import org.minimeter.gateway.persistence.RegisterStore;
+import org.minimeter.gateway.persistence.StorageException;
 
 /**
  * Wires the meters at start-up: checks the configuration (stopping start-up on a bad value),
- * logs the effective configuration once, builds each meter's source and metering, and starts
- * sampling. The meters are keyed by id so that more than one can run in a process.
+ * logs the effective configuration once, opens each meter's register, source and output
+ * lines, and starts it. The meters are keyed by id so that more than one can run in a process.
  */
 @ApplicationScoped
 public class Gateway {
@@ -32,33 +45,104 @@ public class Gateway {
     private final MeterConfig meterConfig;
     private final HalConfig halConfig;
     private final SimulatorConfig simulatorConfig;
+    private final StorageConfig storageConfig;
+    private final OutputsConfig outputsConfig;
     private final Map<String, MeterRuntime> meters = new LinkedHashMap<>();
+    private DigitalLines lines;
 
-    Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig) {
+    Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
+            StorageConfig storageConfig, OutputsConfig outputsConfig) {
         this.meterConfig = meterConfig;
         this.halConfig = halConfig;
         this.simulatorConfig = simulatorConfig;
+        this.storageConfig = storageConfig;
+        this.outputsConfig = outputsConfig;
     }
 
     void onStart(@Observes StartupEvent event) {
-        MeterSetup setup = MeterSetup.from(meterConfig, halConfig, simulatorConfig);
+        MeterSetup setup = MeterSetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig);
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe(simulatorConfig).forEach(line -> LOG.info("  " + line));
-        WaveformSource source = openSource(setup);
-        MeterRuntime meter = new MeterRuntime(setup.id(), setup.spec(source.frontEnd()), source,
-                EnergySnapshot.zero(setup.elements()));
-        synchronized (meters) {
-            meters.put(setup.id(), meter);
+        WaveformSource source = new SimulatedSource(setup.simulator(), MonotonicClock.SYSTEM);
+        MeterSpec spec = setup.spec(source.frontEnd());
+        RegisterStore store = null;
+        try {
+            store = new RegisterStore(setup.storageDir(), setup.id(), setup.keep());
+            RegisterStore.Loaded loaded = store.load();
+            RegisterState state = startingState(setup, store, loaded);
+            lines = openLines(setup.gpioProvider());
+            LOG.infof("Outputs: %s", lines.description());
+            Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
+            for (var pin : setup.pins().entrySet()) {
+                outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
+            }
+            MeterRuntime meter = new MeterRuntime(setup.id(), spec, source, store, state, setup.outputs(),
+                    outputLines, setup.savePolicy(), MonotonicClock.SYSTEM, Clock.systemUTC());
+            synchronized (meters) {
+                meters.put(setup.id(), meter);
+            }
+            if (loaded.fellBack()) {
+                meter.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
+            }
+            meter.start();
+        } catch (StorageException | IllegalArgumentException | IllegalStateException e) {
+            if (store != null) {
+                store.close();
+            }
+            if (lines != null) {
+                lines.close();
+            }
+            throw new InvalidConfigException(List.of(e.getMessage()));
         }
-        meter.start();
         LOG.infof("Meter %s: %d element(s), %d Hz, CT %d A, %d samples/s from the %s source, %s",
                 setup.id(), setup.elements(), setup.frequency(), setup.ctRating(), setup.sampleRate(),
                 source.name(), describeSource(setup));
     }
 
-    private static WaveformSource openSource(MeterSetup setup) {
-        // MeterSetup admits only the sources this build has.
-        return new SimulatedSource(setup.simulator(), MonotonicClock.SYSTEM);
+    /** The loaded register (or a new one on a first start), checked against the meter and seeded. */
+    private static RegisterState startingState(MeterSetup setup, RegisterStore store, RegisterStore.Loaded loaded) {
+        RegisterState state;
+        if (loaded.fresh()) {
+            state = RegisterState.empty(setup.elements());
+            LOG.warnf("Register: none under %s; starting a new register at zero (first start of meter %s)",
+                    store.directory().toAbsolutePath().normalize(), setup.id());
+            store.audit(Clock.systemUTC().instant() + " created new register at zero");
+        } else {
+            state = loaded.state();
+            if (loaded.fellBack()) {
+                LOG.errorf("Register: newest file(s) damaged (%s); loaded the previous good one, %s",
+                        String.join("; ", loaded.rejected()), loaded.file().getFileName());
+            }
+            LOG.infof("Register: generation %d from %s, delivered %.6f kWh, received %.6f kWh, pulse seq %s,"
+                    + " counter owed %d", state.generation(), state.savedAt(), state.energy().deliveredKwh(0),
+                    state.energy().receivedKwh(0), state.sequences(), state.counterBacklog());
+        }
+        if (state.energy().elements() != setup.elements()) {
+            throw new StorageException("storage.dir: the register in " + store.directory().toAbsolutePath().normalize() + " has "
+                    + state.energy().elements() + " element(s) but meter.elements=" + setup.elements()
+                    + "; use another meter.id or storage.dir for a different meter");
+        }
+        if (setup.seed().isPresent()) {
+            var seed = setup.seed().get();
+            Optional<RegisterState> seeded = seed.applyTo(store, state, Clock.systemUTC().instant());
+            if (seeded.isPresent()) {
+                LOG.warnf("Register seeded (storage.seed.id=%s): delivered %.6f -> %.6f kWh, received %.6f -> %.6f kWh;"
+                        + " recorded in audit.log", seed.id(), state.energy().deliveredKwh(0),
+                        seeded.get().energy().deliveredKwh(0), state.energy().receivedKwh(0),
+                        seeded.get().energy().receivedKwh(0));
+                state = seeded.get();
+            } else {
+                LOG.infof("Register seed %s was applied before (see audit.log); not applied again", seed.id());
+            }
+        }
+        return state;
+    }
+
+    private static DigitalLines openLines(String provider) {
+        if ("simulated".equals(provider)) {
+            return new SimulatedDigitalLines(MonotonicClock.SYSTEM);
+        }
+        return new Pi4jDigitalLines(provider);
     }
 
     private static String describeSource(MeterSetup setup) {
@@ -73,11 +157,17 @@ public class Gateway {
         for (MeterRuntime m : meters()) {
             try {
                 m.stop();
-                LOG.infof("Meter %s stopped: delivered %.6f kWh, received %.6f kWh", m.id(),
-                        m.energy().deliveredKwh(0), m.energy().receivedKwh(0));
+                RegisterState d = m.durable();
+                LOG.infof("Meter %s stopped; register saved as generation %d: delivered %.6f kWh, received %.6f kWh;"
+                        + " outputs off", m.id(), d.generation(), d.energy().deliveredKwh(0), d.energy().receivedKwh(0));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: clean stop failed", m.id());
             }
+        }
+        if (lines != null) {
+            lines.close();
         }
     }
 

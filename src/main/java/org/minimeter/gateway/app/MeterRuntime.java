@@ -1,11 +1,17 @@
 package org.minimeter.gateway.app;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.minimeter.gateway.hal.DigitalLine;
+import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.EnergyRegister;
@@ -14,10 +20,19 @@ import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.metering.Metrology;
 import org.minimeter.gateway.metering.SampleBlock;
+import org.minimeter.gateway.outputs.OutputBank;
+import org.minimeter.gateway.outputs.OutputSettings;
+import org.minimeter.gateway.outputs.PulseEvent;
+import org.minimeter.gateway.outputs.PulseLedger;
+import org.minimeter.gateway.persistence.RegisterState;
+import org.minimeter.gateway.persistence.RegisterStore;
+import org.minimeter.gateway.persistence.SavePolicy;
 
 /**
- * One meter at run time: its source, its metering and register, and the sampling thread
- * that joins them. Keyed by the meter id; a process may run several.
+ * One meter at run time: its source, metering, register, outputs and store, and the three
+ * threads that run them: sampling (reads and meters blocks, nothing else), outputs (drives
+ * the pulse lines and counter from the live register) and register (saves it and releases
+ * what depends on durability). Keyed by the meter id; a process may run several.
  *
  * <p>The sampling thread only reads blocks and meters them. What it produces is handed over
  * without blocking: the latest measurement by a volatile reference, alarms through a bounded
@@ -26,11 +41,19 @@ import org.minimeter.gateway.metering.SampleBlock;
 public final class MeterRuntime implements Metrology.Listener {
 
     private static final int ALARM_QUEUE = 1024;
+    /** The outputs look at the live register at least this often. */
+    private static final long OUTPUT_POLL_NANOS = 20_000_000L;
+    private static final long KEEPER_TICK_NANOS = 100_000_000L;
 
     private final String id;
     private final WaveformSource source;
     private final Metrology metrology;
     private final SampleBlock block;
+    private final RegisterStore store;
+    private final OutputBank outputs;
+    private final RegisterKeeper keeper;
+    private final MonotonicClock clock;
+    private final List<Consumer<PulseEvent>> pulseListeners = new CopyOnWriteArrayList<>();
     private final BlockingQueue<AlarmEvent> alarms = new ArrayBlockingQueue<>(ALARM_QUEUE);
     private final AtomicLong alarmOverflow = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
@@ -38,13 +61,29 @@ public final class MeterRuntime implements Metrology.Listener {
     private final long startedNanos = System.nanoTime();
     private volatile Measurement latest;
     private volatile boolean running;
-    private Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
 
-    public MeterRuntime(String id, MeterSpec spec, WaveformSource source, EnergySnapshot start) {
+    /**
+     * @param store the meter's open register store (this runtime closes it on stop)
+     * @param start the state loaded from it (or {@link RegisterState#empty})
+     * @param lines the output lines: pulse10, pulse100, pulse1000, counter
+     */
+    public MeterRuntime(String id, MeterSpec spec, WaveformSource source, RegisterStore store, RegisterState start,
+            OutputSettings outputSettings, Map<String, DigitalLine> lines, SavePolicy savePolicy,
+            MonotonicClock clock, Clock wall) {
         this.id = id;
         this.source = source;
-        this.metrology = new Metrology(spec, new EnergyRegister(start), this);
+        this.store = store;
+        this.clock = clock;
+        this.metrology = new Metrology(spec, new EnergyRegister(start.energy()), this);
         this.block = new SampleBlock(spec.elements(), source.blockSize());
+        long delivered = start.energy().deliveredMicroWh(0);
+        this.outputs = new OutputBank(outputSettings, lines, delivered, start.counterBacklog(), clock.nanoTime(),
+                this::onAlarm);
+        PulseLedger ledger = new PulseLedger(PulseLedger.standardOutputs(outputSettings.counterWh()), delivered,
+                start.sequences());
+        this.keeper = new RegisterKeeper(store, start, ledger, savePolicy, outputs, metrology::latestEnergy,
+                this::publishPulses, this::onAlarm, clock, wall);
     }
 
     public String id() {
@@ -64,9 +103,60 @@ public final class MeterRuntime implements Metrology.Listener {
             return;
         }
         running = true;
-        thread = new Thread(this::sample, "sampler-" + id);
-        thread.setPriority(Thread.MAX_PRIORITY);
-        thread.start();
+        Thread sampler = new Thread(this::sample, "sampler-" + id);
+        sampler.setPriority(Thread.MAX_PRIORITY);
+        threads.add(sampler);
+        threads.add(new Thread(this::driveOutputs, "outputs-" + id));
+        threads.add(new Thread(this::keepRegister, "register-" + id));
+        threads.forEach(Thread::start);
+    }
+
+    private void driveOutputs() {
+        while (running) {
+            try {
+                long now = clock.nanoTime();
+                long next = outputs.step(now, metrology.latestEnergy().deliveredMicroWh(0));
+                clock.sleepUntil(Math.min(next, now + OUTPUT_POLL_NANOS));
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                loopFailures.incrementAndGet();
+                lastFailure.set(e);
+            }
+        }
+    }
+
+    private void keepRegister() {
+        while (running) {
+            try {
+                keeper.tick(false);
+                clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // A failed save raised storage_error; it is retried on the next tick.
+                loopFailures.incrementAndGet();
+                lastFailure.set(e);
+                try {
+                    clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void publishPulses(List<PulseEvent> events) {
+        for (PulseEvent e : events) {
+            for (Consumer<PulseEvent> l : pulseListeners) {
+                l.accept(e);
+            }
+        }
+    }
+
+    /** Pulse events, called on the register thread after each durable save: must not block. */
+    public void addPulseListener(Consumer<PulseEvent> listener) {
+        pulseListeners.add(listener);
     }
 
     private void sample() {
@@ -86,15 +176,48 @@ public final class MeterRuntime implements Metrology.Listener {
         }
     }
 
-    /** Stops sampling and waits for the thread; the register keeps its last window. */
+    /**
+     * Stops cleanly: sampling ends, the window in progress is committed and saved, the
+     * outputs go off (their safe state) and the register directory is unlocked.
+     */
     public synchronized void stop() throws InterruptedException {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            thread.join(5000);
-            thread = null;
+        if (!running) {
+            return;
         }
-        source.close();
+        running = false;
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            t.join(5000);
+        }
+        threads.clear();
+        try {
+            metrology.flush();
+            keeper.tick(true);
+        } finally {
+            outputs.allOff();
+            source.close();
+            store.close();
+        }
+    }
+
+    /** The register as last saved: the only values that may be published. */
+    public RegisterState durable() {
+        return keeper.durable();
+    }
+
+    public OutputBank.Status outputs() {
+        return outputs.status();
+    }
+
+    /** True if the named output line is on now. */
+    public boolean outputOn(String output) {
+        return outputs.lineOn(output);
+    }
+
+    public long saves() {
+        return keeper.saves();
     }
 
     @Override
@@ -114,6 +237,7 @@ public final class MeterRuntime implements Metrology.Listener {
         return latest;
     }
 
+    /** The live register (as of the last closed window): for display, not for publishing. */
     public EnergySnapshot energy() {
         return metrology.latestEnergy();
     }

@@ -28,7 +28,10 @@ public class ReadingLog {
     @Scheduled(every = "${meter.log-interval:10s}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void logReadings() {
         for (MeterRuntime m : gateway.meters()) {
-            LOG.info(line(m.id(), m.latest(), m.energy(), m.stats()));
+            LOG.info(line(m.id(), m.latest(), m.energy(), m.stats()) + String.format(Locale.ROOT,
+                    " | saved gen %d %.6f kWh | pulses10 %d counter owed %d", m.durable().generation(),
+                    m.durable().energy().deliveredKwh(0), m.durable().sequence("pulse10"),
+                    m.outputs().counterBacklog()));
         }
     }
 

@@ -216,6 +216,17 @@ public final class Metrology {
         publishStats();
     }
 
+    /**
+     * Commits the energy of the window in progress (on a clean stop, so the last fraction of
+     * a second is not lost). Call only when {@link #process} is not running; the next block,
+     * if any, starts a new window.
+     */
+    public void flush() {
+        closePartial();
+        resync();
+        publishStats();
+    }
+
     private String shapeProblem(SampleBlock block) {
         if (block.elements() != elements) {
             return "block has " + block.elements() + " elements, meter has " + elements;

@@ -3,17 +3,15 @@ package org.minimeter.gateway.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Locale;
+import java.nio.file.Files;
 import org.minimeter.gateway.app.MeterRuntime;
-import org.minimeter.gateway.hal.MonotonicClock;
-import org.minimeter.gateway.hal.simulator.SimulatedSource;
+import org.minimeter.gateway.app.SimulatedMeter;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
-import org.minimeter.gateway.metering.EnergySnapshot;
-import org.minimeter.gateway.metering.MeterSpec;
 
 /**
  * CPU used by the real sampling loop in real time: a 2-element meter at 8 kHz fed by the
  * simulator at speed 1 (12-bit front end with noise), the production {@link MeterRuntime}
- * thread, its CPU time read from the JVM after the given number of seconds. The simulator's
+ * sampling thread (with its outputs and register threads running beside it), its CPU time read from the JVM after the given number of seconds. The simulator's
  * own waveform generation runs on that thread too, so the figure is an upper bound for the
  * loop behind a hardware front end.
  *
@@ -26,9 +24,7 @@ public final class SamplingLoopCpuProbe {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 8000;
         SimulatorSettings s = SimulatorSettings.builder(60, 2, 200).sampleRate(rate).realisticFrontEnd().build();
-        SimulatedSource source = new SimulatedSource(s, MonotonicClock.SYSTEM);
-        MeterSpec spec = MeterSpec.of(60, 200, rate, source.frontEnd().calibration());
-        MeterRuntime meter = new MeterRuntime("probe", spec, source, EnergySnapshot.zero(2));
+        MeterRuntime meter = SimulatedMeter.build("probe", s, Files.createTempDirectory("probe"));
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         meter.start();
         Thread.sleep(5000); // JIT warm-up

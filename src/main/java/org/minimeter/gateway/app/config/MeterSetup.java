@@ -1,8 +1,14 @@
 package org.minimeter.gateway.app.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.minimeter.gateway.hal.FrontEnd;
@@ -10,6 +16,10 @@ import org.minimeter.gateway.hal.simulator.Harmonic;
 import org.minimeter.gateway.hal.simulator.LoadProfile;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.outputs.OutputSettings;
+import org.minimeter.gateway.outputs.PulseLedger;
+import org.minimeter.gateway.persistence.RegisterSeed;
+import org.minimeter.gateway.persistence.SavePolicy;
 
 /**
  * One meter as the configuration describes it, checked: every value is within what the
@@ -20,14 +30,17 @@ import org.minimeter.gateway.metering.MeterSpec;
  */
 public record MeterSetup(String id, int frequency, int elements, int ctRating, int sampleRate,
         int windowCycles, double creepFraction, double frequencyTolerance, double reverseSeconds,
-        Duration logInterval, String source, SimulatorSettings simulator) {
+        Duration logInterval, String source, SimulatorSettings simulator,
+        Path storageDir, SavePolicy savePolicy, int keep, Optional<RegisterSeed> seed,
+        OutputSettings outputs, String gpioProvider, Map<String, Integer> pins) {
 
     private static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
     /** Sources this build can run. {@code replay} and hardware front ends come with later issues. */
     public static final List<String> SOURCES = List.of("simulator");
+    public static final List<String> GPIO_PROVIDERS = List.of("auto", "gpiod", "linuxfs", "mock", "simulated");
 
     /** Checks and combines the three config groups; throws with every problem found. */
-    public static MeterSetup from(MeterConfig m, HalConfig h, SimulatorConfig s) {
+    public static MeterSetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st, OutputsConfig o) {
         Problems p = new Problems();
         p.require(ID.matcher(m.id()).matches(), "meter.id", m.id(),
                 "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)");
@@ -78,6 +91,30 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 harmonics.add(parsed);
             }
         }
+        p.require(!st.dir().isBlank(), "storage.dir", st.dir(), "a directory path");
+        p.require(st.saveWh() >= 0 && st.saveWh() <= 1000, "storage.save-wh", st.saveWh(), "0 to 1000 Wh");
+        p.require(!st.saveInterval().isNegative() && st.saveInterval().compareTo(Duration.ofHours(1)) <= 0,
+                "storage.save-interval", st.saveInterval(), "0s to 1h");
+        p.require(st.keep() >= 2 && st.keep() <= 100, "storage.keep", st.keep(), "2 to 100 generations");
+        Optional<RegisterSeed> seed = seed(st.seed(), p);
+        p.require(inRange(o.dwell(), 1, 1000), "outputs.dwell", o.dwell(), "1ms to 1s");
+        p.require(o.counter().wh() == 100 || o.counter().wh() == 1000, "outputs.counter.wh", o.counter().wh(),
+                "100 or 1000");
+        p.require(inRange(o.counter().on(), 20, 2000), "outputs.counter.on", o.counter().on(), "20ms to 2s");
+        p.require(inRange(o.counter().off(), 20, 2000), "outputs.counter.off", o.counter().off(), "20ms to 2s");
+        p.require(GPIO_PROVIDERS.contains(h.gpio().provider()), "hal.gpio.provider", h.gpio().provider(),
+                String.join(", ", GPIO_PROVIDERS));
+        Map<String, Integer> pins = new LinkedHashMap<>();
+        pins.put(PulseLedger.PULSE10, h.gpio().pulse10());
+        pins.put(PulseLedger.PULSE100, h.gpio().pulse100());
+        pins.put(PulseLedger.PULSE1000, h.gpio().pulse1000());
+        pins.put(PulseLedger.COUNTER, h.gpio().counter());
+        Map<Integer, String> used = new java.util.HashMap<>();
+        pins.forEach((name, pin) -> {
+            p.require(pin >= 0 && pin <= 27, "hal.gpio." + name, pin, "BCM GPIO 0 to 27");
+            String other = used.putIfAbsent(pin, name);
+            p.require(other == null, "hal.gpio." + name, pin, "a GPIO not already used by hal.gpio." + other);
+        });
         p.throwIfAny();
 
         SimulatorSettings.Builder sim = SimulatorSettings.builder(nominal, m.elements(), m.ctRating())
@@ -96,7 +133,43 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 : LoadProfile.household(m.ctRating()));
         return new MeterSetup(m.id(), nominal, m.elements(), m.ctRating(), m.sampleRate(), cycles,
                 m.creepFraction(), m.frequencyTolerancePct() / 100, m.ctReversedSeconds(), m.logInterval(),
-                h.source(), sim.build());
+                h.source(), sim.build(), Path.of(st.dir()),
+                new SavePolicy(Math.round(st.saveWh() * 1e6), st.saveInterval().toNanos()), st.keep(), seed,
+                new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
+                        o.counter().off().toNanos()),
+                h.gpio().provider(), Map.copyOf(pins));
+    }
+
+    private static boolean inRange(Duration d, long minMs, long maxMs) {
+        return !d.isNegative() && d.toMillis() >= minMs && d.toMillis() <= maxMs;
+    }
+
+    private static Optional<RegisterSeed> seed(StorageConfig.Seed s, Problems p) {
+        boolean values = s.deliveredKwh().isPresent() || s.receivedKwh().isPresent();
+        if (s.id().isEmpty()) {
+            p.require(!values, "storage.seed.id", "(unset)",
+                    "a seed name (e.g. utility-2026-11-23) whenever storage.seed.delivered-kwh or received-kwh is set");
+            return Optional.empty();
+        }
+        String id = s.id().get();
+        p.require(id.matches("[A-Za-z0-9._:-]{1,64}"), "storage.seed.id", id, "1 to 64 of A-Z a-z 0-9 . _ : -");
+        p.require(values, "storage.seed.id", id, "only together with storage.seed.delivered-kwh and/or received-kwh");
+        OptionalLong delivered = kwhToMicroWh(s.deliveredKwh(), "storage.seed.delivered-kwh", p);
+        OptionalLong received = kwhToMicroWh(s.receivedKwh(), "storage.seed.received-kwh", p);
+        if (!id.matches("[A-Za-z0-9._:-]{1,64}") || !values) {
+            return Optional.empty();
+        }
+        return Optional.of(new RegisterSeed(id, delivered, received, s.allowDecrease()));
+    }
+
+    private static OptionalLong kwhToMicroWh(OptionalDouble kwh, String key, Problems p) {
+        if (kwh.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        double v = kwh.getAsDouble();
+        boolean ok = v >= 0 && v <= 1e9;
+        p.require(ok, key, v, "0 to 1000000000 kWh");
+        return ok ? OptionalLong.of(Math.round(v * 1e9)) : OptionalLong.empty();
     }
 
     private static Harmonic parseHarmonic(String text) {
@@ -136,7 +209,21 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                         + "meter.ct-reversed-seconds=%s meter.log-interval=%s",
                 id, frequency, elements, ctRating, sampleRate, windowCycles, fmt(creepFraction),
                 fmt(frequencyTolerance * 100), fmt(reverseSeconds), fmt(logInterval)));
-        lines.add("hal.source=" + source + " hal.block-ms=" + Math.round(simulator.blockSize() * 1000.0 / sampleRate));
+        lines.add("hal.source=" + source + " hal.block-ms=" + Math.round(simulator.blockSize() * 1000.0 / sampleRate)
+                + " hal.gpio.provider=" + gpioProvider + " hal.gpio.pulse10=" + pins.get(PulseLedger.PULSE10)
+                + " hal.gpio.pulse100=" + pins.get(PulseLedger.PULSE100) + " hal.gpio.pulse1000="
+                + pins.get(PulseLedger.PULSE1000) + " hal.gpio.counter=" + pins.get(PulseLedger.COUNTER));
+        lines.add("storage.dir=" + storageDir + " storage.save-wh=" + fmt(savePolicy.minMicroWh() / 1e6)
+                + " storage.save-interval=" + fmt(Duration.ofNanos(savePolicy.minIntervalNanos()))
+                + " storage.keep=" + keep + seed.map(sd -> " storage.seed.id=" + sd.id()
+                        + sd.deliveredMicroWh().stream().mapToObj(v -> " storage.seed.delivered-kwh=" + fmt(v / 1e9))
+                                .findFirst().orElse("")
+                        + sd.receivedMicroWh().stream().mapToObj(v -> " storage.seed.received-kwh=" + fmt(v / 1e9))
+                                .findFirst().orElse("")
+                        + " storage.seed.allow-decrease=" + sd.allowDecrease()).orElse(""));
+        lines.add("outputs.dwell=" + fmt(Duration.ofNanos(outputs.dwellNanos())) + " outputs.counter.wh="
+                + outputs.counterWh() + " outputs.counter.on=" + fmt(Duration.ofNanos(outputs.counterOnNanos()))
+                + " outputs.counter.off=" + fmt(Duration.ofNanos(outputs.counterOffNanos())));
         if ("simulator".equals(source)) {
             lines.add(String.format(Locale.ROOT,
                     "simulator.voltage=%s simulator.current=%s simulator.phase-deg=%s simulator.speed=%s "

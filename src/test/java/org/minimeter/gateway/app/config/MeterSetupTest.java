@@ -27,11 +27,14 @@ class MeterSetupTest {
                 .withMapping(MeterConfig.class)
                 .withMapping(HalConfig.class)
                 .withMapping(SimulatorConfig.class)
+                .withMapping(StorageConfig.class)
+                .withMapping(OutputsConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 250))
                 .withSources(new EnvConfigSource(env, 300))
                 .build();
         return MeterSetup.from(config.getConfigMapping(MeterConfig.class), config.getConfigMapping(HalConfig.class),
-                config.getConfigMapping(SimulatorConfig.class));
+                config.getConfigMapping(SimulatorConfig.class), config.getConfigMapping(StorageConfig.class),
+                config.getConfigMapping(OutputsConfig.class));
     }
 
     private static MeterSetup setup(Map<String, String> properties) {
@@ -97,6 +100,16 @@ class MeterSetupTest {
         "simulator.skew-us|200|simulator.skew-us=200 is not allowed: allowed 0 to 125 us",
         "simulator.harmonics|5-10-40|simulator.harmonics=5-10-40 is not allowed: allowed order:voltage%:current%",
         "simulator.harmonics|1:10:40|simulator.harmonics=1:10:40 is not allowed: allowed order:voltage%:current%",
+        "storage.save-wh|-1|storage.save-wh=-1 is not allowed: allowed 0 to 1000 Wh",
+        "storage.save-interval|2h|storage.save-interval=7200s is not allowed: allowed 0s to 1h",
+        "storage.keep|1|storage.keep=1 is not allowed: allowed 2 to 100 generations",
+        "storage.seed.delivered-kwh|12|storage.seed.id=(unset) is not allowed: allowed a seed name",
+        "outputs.dwell|0ms|outputs.dwell=0s is not allowed: allowed 1ms to 1s",
+        "outputs.counter.wh|10|outputs.counter.wh=10 is not allowed: allowed 100 or 1000",
+        "outputs.counter.on|5ms|outputs.counter.on=5ms is not allowed: allowed 20ms to 2s",
+        "hal.gpio.provider|wiringpi|hal.gpio.provider=wiringpi is not allowed: allowed auto, gpiod, linuxfs, mock, simulated",
+        "hal.gpio.counter|40|hal.gpio.counter=40 is not allowed: allowed BCM GPIO 0 to 27",
+        "hal.gpio.counter|17|hal.gpio.counter=17 is not allowed: allowed a GPIO not already used by hal.gpio.pulse10",
     })
     void badValue_stopsStartUpNamingKeyValueAndAllowed(String key, String value, String message) {
         assertThatThrownBy(() -> setup(Map.of(key, value)))
@@ -111,6 +124,30 @@ class MeterSetupTest {
         assertThat(s.simulator().harmonics()).extracting(h -> h.order()).containsExactly(5, 7);
         assertThat(s.simulator().harmonics().get(0).voltageFraction()).isEqualTo(0.10);
         assertThat(s.simulator().harmonics().get(1).currentFraction()).isEqualTo(0.125);
+    }
+
+    @Test
+    void storageAndOutputs_defaults() {
+        MeterSetup s = setup(Map.of());
+        assertThat(s.storageDir()).isEqualTo(java.nio.file.Path.of("./data"));
+        assertThat(s.savePolicy().minMicroWh()).isEqualTo(1_000_000);
+        assertThat(s.savePolicy().minIntervalNanos()).isEqualTo(1_000_000_000L);
+        assertThat(s.seed()).isEmpty();
+        assertThat(s.outputs().dwellNanos()).isEqualTo(50_000_000L);
+        assertThat(s.outputs().counterWh()).isEqualTo(100);
+        assertThat(s.pins()).containsEntry("pulse10", 17).containsEntry("counter", 23);
+        assertThat(s.gpioProvider()).isEqualTo("auto");
+    }
+
+    @Test
+    void seed_isConvertedToMicroWattHours() {
+        MeterSetup s = setup(Map.of("storage.seed.id", "utility-1", "storage.seed.delivered-kwh", "12345.678"));
+        assertThat(s.seed()).hasValueSatisfying(seed -> {
+            assertThat(seed.id()).isEqualTo("utility-1");
+            assertThat(seed.deliveredMicroWh()).hasValue(12_345_678_000_000L);
+            assertThat(seed.receivedMicroWh()).isEmpty();
+            assertThat(seed.allowDecrease()).isFalse();
+        });
     }
 
     @Test
