@@ -6,11 +6,11 @@ package org.minimeter.gateway.metering;
  * @param gain line volts (or primary amps) represented by one raw ADC unit: for a current
  *     channel this folds in the CT ratio and the 3 ohm burden, e.g. 200 A : 0.1 A through
  *     3 ohm gives 0.3 V at the ADC for 200 A primary
- * @param delayMicros how much later in time this channel's samples must be taken to line up
- *     with the others. It corrects CT phase error (a CT's secondary leads its primary by a
- *     fraction of a degree) and ADC sequencing skew (a multiplexed ADC converts V, then I
- *     some microseconds later). At 60 Hz one microsecond is 0.0216 degrees, and at PF 0.5 a
- *     20 us uncorrected skew is a 1.3 % energy error, so this is not optional for class 0.5.
+ * @param delayMicros how far this channel's samples run ahead of the true signal at the
+ *     instant they are labelled with; the metering delays the channel by this much. A current
+ *     converted 20 us after the voltage by a multiplexed ADC has +20; so has a CT whose
+ *     secondary leads its primary by 20 us (0.43 degrees at 60 Hz). At PF 0.5 a 20 us error
+ *     is 1.3 % of energy, so this is not optional for class 0.5.
  * @param clipLevel raw magnitude at or above which the ADC is saturated (its full scale);
  *     {@code Double.POSITIVE_INFINITY} for a source that cannot clip
  */

@@ -73,7 +73,7 @@ public final class EnergyRegister {
     private static void carry(long[] whole, double[] fraction, int slot, double microWh) {
         double sum = fraction[slot] + microWh;
         long units = (long) Math.floor(sum);
-        whole[slot] += units;
+        whole[slot] = Math.addExact(whole[slot], units);
         fraction[slot] = sum - units;
     }
 

@@ -54,6 +54,13 @@ public final class Metrology {
     private final double[] clipI;
     /** Voltage delay minus current delay, in samples, per element: |delta| <= 1. */
     private final double[] delta;
+    /**
+     * Raw magnitudes no real sample can have: just past the converter's full scale, or ten
+     * times the rated peak for a source that cannot clip. One corrupted sample past these
+     * (an SPI glitch, a wrong scale) would otherwise put megawatt-hours in the register.
+     */
+    private final double[] plausibleV;
+    private final double[] plausibleI;
     private final double[] prevV;
     private final double[] prevI;
     private final double[] prev2V;
@@ -120,6 +127,8 @@ public final class Metrology {
         this.clipV = new double[elements];
         this.clipI = new double[elements];
         this.delta = new double[elements];
+        this.plausibleV = new double[elements];
+        this.plausibleI = new double[elements];
         for (int e = 0; e < elements; e++) {
             window[e] = new ElementSums();
             segment[e] = new ElementSums();
@@ -130,6 +139,8 @@ public final class Metrology {
             clipV[e] = c.voltage().clipLevel();
             clipI[e] = c.current().clipLevel();
             delta[e] = c.relativeDelaySamples(sampleRate);
+            plausibleV[e] = Math.min(clipV[e] * 1.01, 10 * Math.sqrt(2) * spec.maxVoltage() / gainV[e]);
+            plausibleI[e] = Math.min(clipI[e] * 1.01, 10 * Math.sqrt(2) * spec.maxCurrent() / gainI[e]);
         }
         this.prevV = new double[elements];
         this.prevI = new double[elements];
@@ -180,11 +191,17 @@ public final class Metrology {
         }
         long first = block.firstIndex();
         if (nextIndex >= 0 && first != nextIndex) {
-            if (first < nextIndex) {
+            if (first < nextIndex && nextIndex - first <= block.capacity()) {
                 reject("block starts at sample " + first + ", before the expected " + nextIndex);
                 return;
             }
-            droppedSamples += first - nextIndex;
+            // A jump back by more than a block is a source that restarted its count: like a
+            // gap, the window in progress is closed and metering resynchronises.
+            if (first < nextIndex) {
+                lastRejection = "source restarted its sample count at " + first + " (expected " + nextIndex + ")";
+            } else {
+                droppedSamples += first - nextIndex;
+            }
             gapSinceLastWindow = true;
             closePartial();
             resync();
@@ -199,7 +216,8 @@ public final class Metrology {
             int end = crossing >= 0 ? crossing : limit;
             if (end > pos && !accumulate(block, pos, end)) {
                 // The rest of the block is unusable: the next block will see a gap here.
-                reject("non-finite or absurd sample in block at " + (first + pos));
+                reject("non-finite or implausible sample in block, samples " + (first + pos) + " to "
+                        + (first + end - 1));
                 nextIndex = first + pos;
                 publishStats();
                 return;
@@ -223,6 +241,10 @@ public final class Metrology {
      */
     public void flush() {
         closePartial();
+        if (startupSamples > 0) {
+            // Stopped before the first whole cycle: the offsets estimated so far (zero) are all there is.
+            commitStartup();
+        }
         resync();
         publishStats();
     }
@@ -256,7 +278,7 @@ public final class Metrology {
             ElementSums seg = segment[e];
             seg.clear();
             seg.accumulate(block.voltage(e), block.current(e), cos, sin, from, to, prevV[e], prevI[e]);
-            if (!seg.isFinite()) {
+            if (!seg.isFinite() || seg.maxAbsV > plausibleV[e] || seg.maxAbsI > plausibleI[e]) {
                 return false;
             }
         }

@@ -54,8 +54,7 @@ final class CounterDrive {
             if (nowNanos < phaseEndNanos) {
                 return phaseEndNanos;
             }
-            line.set(false);
-            if (line.isOn()) {
+            if (!drive(false)) {
                 faults++;
                 return nowNanos + offNanos;
             }
@@ -68,8 +67,7 @@ final class CounterDrive {
             return phaseEndNanos;
         }
         if (backlog.get() > 0) {
-            line.set(true);
-            if (!line.isOn()) {
+            if (!drive(true)) {
                 faults++;
                 return nowNanos + offNanos;
             }
@@ -78,6 +76,16 @@ final class CounterDrive {
             return phaseEndNanos;
         }
         return Long.MAX_VALUE;
+    }
+
+    /** Sets the line and reads it back; a driver that throws counts as a line that did not follow. */
+    private boolean drive(boolean want) {
+        try {
+            line.set(want);
+            return line.isOn() == want;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     boolean lineOn() {

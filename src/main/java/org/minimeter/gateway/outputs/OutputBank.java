@@ -136,7 +136,24 @@ public final class OutputBank {
 
     /** Every line off: the safe state on shutdown. */
     public void allOff() {
-        pulses.forEach(PulseOutput::off);
-        counter.off();
+        RuntimeException first = null;
+        for (Runnable off : offActions()) {
+            try {
+                off.run();
+            } catch (RuntimeException e) {
+                // One failing line must not leave the others on.
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private List<Runnable> offActions() {
+        List<Runnable> actions = new ArrayList<>();
+        pulses.forEach(p -> actions.add(p::off));
+        actions.add(counter::off);
+        return actions;
     }
 }

@@ -51,8 +51,7 @@ final class PulseOutput {
                 return lastEdgeNanos + dwellNanos;
             }
             boolean want = isOn(shown + 1);
-            line.set(want);
-            if (line.isOn() != want) {
+            if (!drive(want)) {
                 // The line did not take the state: count it and try again after a dwell.
                 faults++;
                 lastEdgeNanos = nowNanos;
@@ -62,6 +61,16 @@ final class PulseOutput {
             lastEdgeNanos = nowNanos;
         }
         return Long.MAX_VALUE;
+    }
+
+    /** Sets the line and reads it back; a driver that throws counts as a line that did not follow. */
+    private boolean drive(boolean want) {
+        try {
+            line.set(want);
+            return line.isOn() == want;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Edges the register has asked for that the line has not shown yet. */

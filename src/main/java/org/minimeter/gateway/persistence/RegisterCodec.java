@@ -46,24 +46,30 @@ final class RegisterCodec {
         if (bytes.length == 0) {
             throw new StorageException("empty file");
         }
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        int crcAt = text.lastIndexOf("crc32=");
-        if (crcAt < 0 || !text.endsWith("\n")) {
+        // Work on bytes: a damaged file need not be valid UTF-8 (erased flash reads 0xFF).
+        int crcAt = lastIndexOf(bytes, "\ncrc32=".getBytes(StandardCharsets.US_ASCII)) + 1;
+        if (crcAt <= 0 || bytes[bytes.length - 1] != '\n') {
             throw new StorageException("no checksum line (truncated?)");
         }
-        String crcLine = text.substring(crcAt).trim();
+        String crcLine = new String(bytes, crcAt, bytes.length - crcAt, StandardCharsets.US_ASCII).trim();
         long stated;
         try {
             stated = Long.parseLong(crcLine.substring("crc32=".length()), 16);
         } catch (NumberFormatException ex) {
-            throw new StorageException("unreadable checksum '" + crcLine + "'");
+            throw new StorageException("unreadable checksum line");
         }
-        int bodyLength = text.substring(0, crcAt).getBytes(StandardCharsets.UTF_8).length;
-        long actual = crc(bytes, bodyLength);
+        long actual = crc(bytes, crcAt);
         if (actual != stated) {
             throw new StorageException(String.format("checksum mismatch (file says %08x, content is %08x)", stated, actual));
         }
-        String[] lines = text.substring(0, crcAt).split("\n");
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes, 0, crcAt)).toString();
+        } catch (java.nio.charset.CharacterCodingException ex) {
+            throw new StorageException("not UTF-8 text");
+        }
+        int textEnd = text.length();
+        String[] lines = text.substring(0, textEnd).split("\n");
         if (!MAGIC.equals(lines[0])) {
             throw new StorageException("not a register file (first line '" + lines[0] + "')");
         }
@@ -97,6 +103,19 @@ final class RegisterCodec {
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException ex) {
             throw new StorageException("bad value: " + ex.getMessage());
         }
+    }
+
+    private static int lastIndexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = haystack.length - needle.length; i >= 0; i--) {
+            for (int k = 0; k < needle.length; k++) {
+                if (haystack[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static String required(Map<String, String> kv, String key) {

@@ -126,7 +126,7 @@ public final class RegisterStore implements AutoCloseable {
                             + generationOf(f));
                 }
                 return new Loaded(s, f, List.copyOf(rejected));
-            } catch (IOException | StorageException e) {
+            } catch (IOException | RuntimeException e) {
                 rejected.add(f.getFileName() + ": " + (e instanceof StorageException ? e.getMessage() : describe(e)));
             }
         }

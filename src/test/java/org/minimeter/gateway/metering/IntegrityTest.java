@@ -63,6 +63,50 @@ class IntegrityTest {
     }
 
     @Test
+    void glitchSampleFarBeyondAnyRealSignal_isRejectedNotRegistered() {
+        MeterRun r = new MeterRun(steady());
+        r.runSeconds(1);
+        r.source.fill(r.block);
+        r.block.voltage(0)[5] = 1e6;
+        r.block.current(0)[5] = 1e6;
+        r.metrology.process(r.block);
+        assertThat(r.metrology.stats().rejectedBlocks()).isEqualTo(1);
+        assertThat(r.metrology.stats().lastRejection()).contains("implausible");
+        r.runSeconds(2);
+        // a 1e6 V x 1e6 A sample would have added 35 kWh; the register holds ~3 s of 2 x 5.2 kW
+        assertThat(r.totalErrorPercent()).isCloseTo(0, within(0.05));
+    }
+
+    @Test
+    void sourceThatRestartsItsSampleCount_isResynchronisedNotRejectedForever() {
+        MeterRun r = new MeterRun(steady());
+        r.runSeconds(2);
+        double before = r.register.deliveredWh(0);
+        // a new source instance starts again at sample 0
+        var fresh = new org.minimeter.gateway.hal.simulator.SimulatedSource(steady(),
+                org.minimeter.gateway.hal.MonotonicClock.SYSTEM);
+        for (int k = 0; k < 40; k++) {
+            fresh.fill(r.block);
+            r.metrology.process(r.block);
+        }
+        assertThat(r.metrology.stats().rejectedBlocks()).isZero();
+        assertThat(r.metrology.stats().lastRejection()).contains("restarted");
+        double added = r.register.deliveredWh(0) - before;
+        double expected = 2 * 120 * 50 * Math.cos(Math.toRadians(30)) * 2.0 / 3600;
+        assertThat(added).isCloseTo(expected, within(expected * 0.02));
+    }
+
+    @Test
+    void flushBeforeTheFirstZeroCrossing_stillRegistersTheEnergy() {
+        MeterRun r = new MeterRun(steady());
+        r.source.fill(r.block, 40); // 5 ms: less than a cycle
+        r.metrology.process(r.block);
+        r.metrology.flush();
+        assertThat(r.register.committedSamples()).isEqualTo(40);
+        assertThat(r.register.deliveredWh(0)).isPositive();
+    }
+
+    @Test
     void blockOfWrongShape_isRejectedWithAReason() {
         MeterRun r = new MeterRun(steady());
         r.runSeconds(1);

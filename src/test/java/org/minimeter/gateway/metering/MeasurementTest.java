@@ -63,6 +63,53 @@ class MeasurementTest {
     }
 
     @Test
+    void voltageConvertedLate_isCorrectedByAVoltageDelay() {
+        // Build a source whose voltage is converted 50 us after its label: shift the whole
+        // waveform by declaring the current 50 us early instead, then move the delay to V.
+        var s = SimulatorSettings.builder(60, 1, 200).current(100).phaseDeg(60).build();
+        var src = new org.minimeter.gateway.hal.simulator.SimulatedSource(s, org.minimeter.gateway.hal.MonotonicClock.SYSTEM);
+        double rate = s.sampleRate();
+        double d = 50e-6 * rate;
+        // v sampled late: v'[n] = v(t_n + 50 us) = interpolate the ideal stream ahead by d samples
+        SampleBlock raw = new SampleBlock(1, 8000 * 3 + 2);
+        src.fill(raw, raw.capacity());
+        SampleBlock late = new SampleBlock(1, 8000 * 3);
+        double w = 2 * Math.PI * 60 / rate;
+        for (int k = 0; k < late.capacity(); k++) {
+            double v0 = raw.voltage(0)[k];
+            double v1 = raw.voltage(0)[k + 1];
+            // exact for a sinusoid: x(k + d) from x(k), x(k+1)
+            late.voltage(0)[k] = (Math.sin((1 - d) * w) * v0 + Math.sin(d * w) * v1) / Math.sin(w);
+            late.current(0)[k] = raw.current(0)[k];
+        }
+        late.set(0, late.capacity(), rate);
+        for (double declared : new double[] {50, -50}) {
+            var cal = new ElementCalibration(new ChannelCalibration(1, declared, Double.POSITIVE_INFINITY),
+                    ChannelCalibration.ideal(1));
+            var list = new java.util.ArrayList<Measurement>();
+            var m = new Metrology(MeterSpec.of(60, 200, rate, java.util.List.of(cal)), new EnergyRegister(1),
+                    new Metrology.Listener() {
+                        @Override
+                        public void onMeasurement(Measurement x) {
+                            list.add(x);
+                        }
+
+                        @Override
+                        public void onAlarm(AlarmEvent e) {
+                        }
+                    });
+            m.process(late);
+            double p = list.get(list.size() - 1).element(1).power();
+            if (declared > 0) {
+                assertThat(p).isCloseTo(6000, within(0.5));
+                assertThat(list.get(list.size() - 1).element(1).reactive()).isCloseTo(10392.3, within(1.0));
+            } else {
+                assertThat(Math.abs(p - 6000)).as("the wrong sign doubles the error").isGreaterThan(100);
+            }
+        }
+    }
+
+    @Test
     void nonActivePower_includesDistortionThatQ1LeavesOut() {
         // PF 1 fundamental with 40 % 5th harmonic current and no 5th voltage: Q1 = 0,
         // but S > P because the harmonic current carries no active power.

@@ -90,6 +90,16 @@ class RegisterStoreTest {
     }
 
     @Test
+    void erasedFlashBytesInNewest_fallBackToThePreviousGood() throws IOException {
+        damageNewestAndExpectFallback(p -> rewrite(p, b -> {
+            for (int i = 0; i < 60; i++) {
+                b[i] = (byte) 0xFF;
+            }
+            return b;
+        }), "checksum");
+    }
+
+    @Test
     void emptyNewest_fallsBackToThePreviousGood() throws IOException {
         damageNewestAndExpectFallback(p -> rewrite(p, b -> new byte[0]), "empty file");
     }
