@@ -9,5 +9,13 @@ if ! need java || ! need mvn; then
   echo "Installing JDK 17 and Maven (Debian packages)..."
   apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
+# The MQTT tests start their own mosquitto on a free 127.0.0.1 port (never a system service on
+# 1883) and drive it with the command-line clients; TLS tests make their certificates with openssl.
+# /usr/sbin (the broker's place) is not on a non-root PATH.
+need_broker() { need mosquitto || [ -x /usr/sbin/mosquitto ]; }
+if ! need_broker || ! need mosquitto_sub || ! need mosquitto_pub || ! need mosquitto_passwd || ! need openssl; then
+  echo "Installing mosquitto, mosquitto-clients and openssl (Debian packages)..."
+  apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients openssl >/dev/null
+fi
 
 exec mvn -B --no-transfer-progress verify "$@"
