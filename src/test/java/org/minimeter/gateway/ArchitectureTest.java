@@ -59,6 +59,21 @@ class ArchitectureTest {
     }
 
     @Test
+    void mqttLibraries_onlyInMqtt() {
+        noClasses().that().resideOutsideOfPackage(BASE + ".mqtt..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.moquette..", "io.netty..")
+                .check(main);
+    }
+
+    @Test
+    void persistence_isPureJava() {
+        classes().that().resideInAPackage(BASE + ".persistence..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", BASE + ".persistence..",
+                        BASE + ".metering..")
+                .check(main);
+    }
+
+    @Test
     void nothingWritesToStandardOutput() {
         noClasses().should().accessField(System.class, "out").orShould().accessField(System.class, "err")
                 .check(main);

@@ -5,16 +5,21 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.minimeter.gateway.app.config.HaConfig;
 import org.minimeter.gateway.app.config.HalConfig;
 import org.minimeter.gateway.app.config.InvalidConfigException;
 import org.minimeter.gateway.app.config.MeterConfig;
 import org.minimeter.gateway.app.config.MeterSetup;
+import org.minimeter.gateway.app.config.MqttConfig;
+import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
 import org.minimeter.gateway.app.config.SimulatorConfig;
 import org.minimeter.gateway.app.config.StorageConfig;
@@ -28,6 +33,10 @@ import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.Condition;
 import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.mqtt.Discovery;
+import org.minimeter.gateway.mqtt.EmbeddedBroker;
+import org.minimeter.gateway.mqtt.Topics;
+import org.minimeter.gateway.persistence.Outbox;
 import org.minimeter.gateway.persistence.RegisterState;
 import org.minimeter.gateway.persistence.RegisterStore;
 import org.minimeter.gateway.persistence.StorageException;
@@ -47,11 +56,17 @@ public class Gateway {
     private final SimulatorConfig simulatorConfig;
     private final StorageConfig storageConfig;
     private final OutputsConfig outputsConfig;
+    private final MqttConfig mqttConfig;
+    private final HaConfig haConfig;
     private final Map<String, MeterRuntime> meters = new LinkedHashMap<>();
+    private final Map<String, MqttPublisher> publishers = new LinkedHashMap<>();
     private DigitalLines lines;
+    private EmbeddedBroker broker;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
-            StorageConfig storageConfig, OutputsConfig outputsConfig) {
+            StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig) {
+        this.mqttConfig = mqttConfig;
+        this.haConfig = haConfig;
         this.meterConfig = meterConfig;
         this.halConfig = halConfig;
         this.simulatorConfig = simulatorConfig;
@@ -61,8 +76,10 @@ public class Gateway {
 
     void onStart(@Observes StartupEvent event) {
         MeterSetup setup = MeterSetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig);
+        MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.id());
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe(simulatorConfig).forEach(line -> LOG.info("  " + line));
+        LOG.info("  " + mqtt.describe());
         WaveformSource source = new SimulatedSource(setup.simulator(), MonotonicClock.SYSTEM);
         MeterSpec spec = setup.spec(source.frontEnd());
         RegisterStore store = null;
@@ -84,8 +101,38 @@ public class Gateway {
             if (loaded.fellBack()) {
                 meter.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
             }
+            meter.addAlarmListener(a -> ReadingLog.logAlarm(setup.id(), a));
+            if (mqtt.embedded()) {
+                broker = EmbeddedBroker.start(mqtt.settings().host(), mqtt.settings().port());
+            } else {
+                LOG.infof("MQTT: using the broker at %s:%d", mqtt.settings().host(), mqtt.settings().port());
+            }
+            Outbox outbox = new Outbox(store.directory().resolve("outbox"), mqtt.outboxMaxBytes());
+            if (outbox.integrity().lost() > 0 || outbox.integrity().ackJournalDamaged()) {
+                LOG.errorf("MQTT: the outbox in %s was damaged on disk: %s", outbox.directory(), outbox.integrity());
+            }
+            if (outbox.stats().depth() > 0) {
+                LOG.infof("MQTT: %d message(s) waiting in the outbox from before; they go first",
+                        outbox.stats().depth());
+            }
+            String model = String.format("Mini Meter, %d element(s), CT %d A, %d Hz", setup.elements(),
+                    setup.ctRating(), setup.frequency());
+            List<Discovery.Config> discovery = mqtt.settings().discovery()
+                    ? Discovery.configs(new Topics(mqtt.settings().topicPrefix(), setup.id(),
+                            mqtt.settings().discoveryPrefix()), setup.elements(), model, version())
+                    : List.of();
+            MqttPublisher publisher = new MqttPublisher(meter, outbox, mqtt.settings(), discovery,
+                    mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval(), setup.sampleRate(),
+                    Clock.systemUTC());
+            synchronized (meters) {
+                publishers.put(setup.id(), publisher);
+            }
             meter.start();
+            publisher.start();
         } catch (StorageException | IllegalArgumentException | IllegalStateException e) {
+            if (broker != null) {
+                broker.close();
+            }
             if (store != null) {
                 store.close();
             }
@@ -153,10 +200,21 @@ public class Gateway {
         return MeterSetup.fmt(s.speed()) + " x real time, " + frontEnd;
     }
 
+    static String version() {
+        return ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class).orElse("dev");
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         for (MeterRuntime m : meters()) {
             try {
                 m.stop();
+                MqttPublisher p;
+                synchronized (meters) {
+                    p = publishers.get(m.id());
+                }
+                if (p != null) {
+                    p.stop(Duration.ofSeconds(3));
+                }
                 RegisterState d = m.durable();
                 LOG.infof("Meter %s stopped; register saved as generation %d: delivered %.6f kWh, received %.6f kWh;"
                         + " outputs off", m.id(), d.generation(), d.energy().deliveredKwh(0), d.energy().receivedKwh(0));
@@ -168,6 +226,15 @@ public class Gateway {
         }
         if (lines != null) {
             lines.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    public Optional<MqttPublisher> publisher(String id) {
+        synchronized (meters) {
+            return Optional.ofNullable(publishers.get(id));
         }
     }
 

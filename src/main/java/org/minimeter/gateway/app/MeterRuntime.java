@@ -54,6 +54,9 @@ public final class MeterRuntime implements Metrology.Listener {
     private final RegisterKeeper keeper;
     private final MonotonicClock clock;
     private final List<Consumer<PulseEvent>> pulseListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AlarmEvent>> alarmListeners = new CopyOnWriteArrayList<>();
+    private final java.util.SortedSet<String> activeAlarms =
+            java.util.Collections.synchronizedSortedSet(new java.util.TreeSet<>());
     private final BlockingQueue<AlarmEvent> alarms = new ArrayBlockingQueue<>(ALARM_QUEUE);
     private final AtomicLong alarmOverflow = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
@@ -120,9 +123,22 @@ public final class MeterRuntime implements Metrology.Listener {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                loopFailures.incrementAndGet();
-                lastFailure.set(e);
+                if (!pauseAfter(e)) {
+                    return;
+                }
             }
+        }
+    }
+
+    /** Counts a loop failure and waits a poll period so a persistent fault cannot spin a core. */
+    private boolean pauseAfter(RuntimeException e) {
+        loopFailures.incrementAndGet();
+        lastFailure.set(e);
+        try {
+            clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
+            return true;
+        } catch (InterruptedException ie) {
+            return false;
         }
     }
 
@@ -135,11 +151,7 @@ public final class MeterRuntime implements Metrology.Listener {
                 return;
             } catch (RuntimeException e) {
                 // A failed save raised storage_error; it is retried on the next tick.
-                loopFailures.incrementAndGet();
-                lastFailure.set(e);
-                try {
-                    clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
-                } catch (InterruptedException ie) {
+                if (!pauseAfter(e)) {
                     return;
                 }
             }
@@ -170,8 +182,9 @@ public final class MeterRuntime implements Metrology.Listener {
             } catch (RuntimeException e) {
                 // A failing source read must not end metering: count it, let the logger
                 // report it, and go on with the next block (the metering sees a gap).
-                loopFailures.incrementAndGet();
-                lastFailure.set(e);
+                if (!pauseAfter(e)) {
+                    return;
+                }
             }
         }
     }
@@ -185,20 +198,40 @@ public final class MeterRuntime implements Metrology.Listener {
             return;
         }
         running = false;
-        for (Thread t : threads) {
-            t.interrupt();
-        }
-        for (Thread t : threads) {
-            t.join(5000);
-        }
-        threads.clear();
+        boolean stillRunning = false;
+        InterruptedException interrupted = null;
         try {
-            metrology.flush();
+            // The threads see running=false within one period (at most a block, 100 ms): no
+            // interrupt, which would close a file channel mid-write on the register thread.
+            for (Thread t : threads) {
+                t.join(3000);
+                if (t.isAlive()) {
+                    t.interrupt();
+                    t.join(2000);
+                }
+                stillRunning |= t.isAlive();
+            }
+            threads.clear();
+            if (!stillRunning) {
+                // Only with the sampler gone may another thread touch the metering.
+                metrology.flush();
+            }
             keeper.tick(true);
+        } catch (InterruptedException e) {
+            interrupted = e;
         } finally {
-            outputs.allOff();
-            source.close();
-            store.close();
+            try {
+                outputs.allOff();
+            } finally {
+                try {
+                    source.close();
+                } finally {
+                    store.close();
+                }
+            }
+        }
+        if (interrupted != null) {
+            throw interrupted;
         }
     }
 
@@ -250,11 +283,36 @@ public final class MeterRuntime implements Metrology.Listener {
         return (System.nanoTime() - startedNanos) / 1e9;
     }
 
-    /** Alarms since the last call, oldest first. */
-    public List<AlarmEvent> drainAlarms() {
+    /** Alarm consumers (log, MQTT), called by {@link #dispatchAlarms()}: off the sampling thread. */
+    public void addAlarmListener(Consumer<AlarmEvent> listener) {
+        alarmListeners.add(listener);
+    }
+
+    /**
+     * Hands the alarms queued since the last call to every listener, oldest first, and keeps
+     * the set of active alarms. Called periodically by one thread.
+     */
+    public synchronized void dispatchAlarms() {
         List<AlarmEvent> out = new ArrayList<>();
         alarms.drainTo(out);
-        return out;
+        for (AlarmEvent a : out) {
+            String key = (a.element() > 0 ? a.condition().key() + ":L" + a.element() : a.condition().key());
+            if (a.raised()) {
+                activeAlarms.add(key);
+            } else {
+                activeAlarms.remove(key);
+            }
+            for (Consumer<AlarmEvent> l : alarmListeners) {
+                l.accept(a);
+            }
+        }
+    }
+
+    /** Active alarm keys ({@code over_voltage:L1}, {@code sample_gap}), sorted. */
+    public List<String> activeAlarms() {
+        synchronized (activeAlarms) {
+            return List.copyOf(activeAlarms);
+        }
     }
 
     public long alarmOverflow() {

@@ -35,16 +35,26 @@ public class ReadingLog {
         }
     }
 
+    /** Alarms reach every listener (this log, MQTT) from here, once a second. */
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void logAlarmsAndFailures() {
+    void dispatchAlarms() {
         for (MeterRuntime m : gateway.meters()) {
-            for (AlarmEvent a : m.drainAlarms()) {
-                if (a.raised()) {
-                    LOG.warn(alarm(m.id(), a));
-                } else {
-                    LOG.info(alarm(m.id(), a));
-                }
-            }
+            m.dispatchAlarms();
+        }
+    }
+
+    /** The log's own alarm listener, registered by the gateway for each meter. */
+    static void logAlarm(String id, AlarmEvent a) {
+        if (a.raised()) {
+            LOG.warn(alarm(id, a));
+        } else {
+            LOG.info(alarm(id, a));
+        }
+    }
+
+    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void logFailures() {
+        for (MeterRuntime m : gateway.meters()) {
             Throwable failure = m.takeLastFailure();
             if (failure != null) {
                 LOG.errorf(failure, "Meter %s: sampling loop failure (%d so far); sampling continues",

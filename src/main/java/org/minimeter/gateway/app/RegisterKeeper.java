@@ -20,9 +20,9 @@ import org.minimeter.gateway.persistence.SavePolicy;
 /**
  * Makes the live register durable and releases what depends on durability. On each tick it
  * decides by the save policy whether to write; after a successful write, and only then, the
- * new values become the meter's durable energy (what publishers may show), the pulse events
- * up to it are released, and the counter is given its new steps. So nothing a subscriber
- * has seen can be taken back by a kill -9.
+ * new values become the meter's durable energy (what publishers may show) and the counter is
+ * given its new steps, so no register value a subscriber has seen can be taken back by a
+ * kill -9. Pulse events are handed over just before the write (at least once, never lost).
  */
 final class RegisterKeeper {
 
@@ -65,7 +65,7 @@ final class RegisterKeeper {
     }
 
     /** Saves if the policy says so (or {@code force}); true if a save happened. */
-    boolean tick(boolean force) {
+    synchronized boolean tick(boolean force) {
         RegisterState before = durable;
         EnergySnapshot now = live.get();
         long accumulated = (now.deliveredMicroWh(0) - before.energy().deliveredMicroWh(0))
@@ -77,12 +77,21 @@ final class RegisterKeeper {
         if (!force && !policy.due(t, lastSaveNanos, accumulated, counterChanged)) {
             return false;
         }
-        if (!force && accumulated == 0 && !counterChanged) {
+        if (force && accumulated == 0 && !counterChanged) {
             return false;
         }
         Instant at = wall.instant();
-        RegisterState next = before.next(at, now, sequences, outputs.counterBacklog() + newSteps);
+        // Pulse events go out before the save that makes them durable: a kill between the two
+        // repeats them after restart (the register comes back below them and crosses the same
+        // boundaries again), while releasing them after the save would lose them. Subscribers
+        // see every seq at least once and de-duplicate by seq.
+        List<PulseEvent> released = ledger.eventsBetween(before.sequences(), sequences, at);
+        if (!released.isEmpty()) {
+            events.accept(released);
+        }
+        RegisterState next;
         try {
+            next = before.next(at, now, sequences, outputs.counterBacklog() + newSteps);
             store.save(next);
         } catch (RuntimeException e) {
             if (!failing) {
@@ -101,10 +110,6 @@ final class RegisterKeeper {
         saves++;
         outputs.addCounterSteps(newSteps);
         durable = next;
-        List<PulseEvent> released = ledger.eventsBetween(before.sequences(), sequences, at);
-        if (!released.isEmpty()) {
-            events.accept(released);
-        }
         return true;
     }
 }

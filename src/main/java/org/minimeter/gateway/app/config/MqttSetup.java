@@ -1,0 +1,94 @@
+package org.minimeter.gateway.app.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.minimeter.gateway.mqtt.MqttSettings;
+
+/**
+ * The MQTT side of the configuration, checked like {@link MeterSetup}: a bad value stops
+ * start-up with the key, the value and what is allowed; the password is never shown.
+ *
+ * @param embedded true when no {@code mqtt.host} is set and the gateway brings its broker
+ */
+public record MqttSetup(MqttSettings settings, boolean embedded, Duration energyInterval, Duration powerInterval,
+        Duration healthInterval, long outboxMaxBytes) {
+
+    public static final List<String> PROTOCOLS = List.of("auto", "5", "3.1.1");
+    private static final String TOPIC_LEVEL = "[^/#+\\s]+";
+
+    public static MqttSetup from(MqttConfig m, HaConfig ha, String meterId) {
+        List<String> problems = new ArrayList<>();
+        check(problems, m.port() >= 1 && m.port() <= 65535, "mqtt.port", m.port(), "1 to 65535");
+        check(problems, PROTOCOLS.contains(m.protocol()), "mqtt.protocol", m.protocol(), String.join(", ", PROTOCOLS));
+        check(problems, m.topicPrefix().matches(TOPIC_LEVEL), "mqtt.topic-prefix", m.topicPrefix(),
+                "one topic level without '/', '#', '+' or spaces");
+        check(problems, ha.prefix().matches(TOPIC_LEVEL), "ha.discovery.prefix", ha.prefix(),
+                "one topic level without '/', '#', '+' or spaces");
+        m.host().ifPresent(h -> check(problems, !h.isBlank(), "mqtt.host", h, "a host name or address"));
+        check(problems, m.password().isEmpty() || m.username().isPresent(), "mqtt.password", "****",
+                "only together with mqtt.username");
+        for (var f : List.of(new String[] {"mqtt.tls-ca", m.tlsCa().orElse(null)},
+                new String[] {"mqtt.tls-cert", m.tlsCert().orElse(null)},
+                new String[] {"mqtt.tls-key", m.tlsKey().orElse(null)})) {
+            if (f[1] != null) {
+                check(problems, m.tls(), f[0], f[1], "only with mqtt.tls=true");
+                check(problems, Files.isReadable(Path.of(f[1])), f[0], f[1], "a readable PEM file");
+            }
+        }
+        check(problems, m.tlsCert().isPresent() == m.tlsKey().isPresent(), "mqtt.tls-cert",
+                m.tlsCert().orElse("(unset)"), "set together with mqtt.tls-key (mutual TLS)");
+        check(problems, !m.tls() || m.host().isPresent(), "mqtt.tls", "true",
+                "only with mqtt.host (the embedded broker is plain TCP on loopback)");
+        check(problems, between(m.energyInterval(), 1000, 3_600_000), "mqtt.energy-interval", fmt(m.energyInterval()),
+                "1s to 1h");
+        check(problems, between(m.powerInterval(), 100, 3_600_000), "mqtt.power-interval", fmt(m.powerInterval()),
+                "100ms to 1h");
+        check(problems, between(m.healthInterval(), 1000, 3_600_000), "mqtt.health-interval", fmt(m.healthInterval()),
+                "1s to 1h");
+        check(problems, m.outboxMaxMb() >= 1 && m.outboxMaxMb() <= 10_240, "mqtt.outbox-max-mb", m.outboxMaxMb(),
+                "1 to 10240");
+        String clientId = m.clientId().orElse("minimeter-" + meterId);
+        check(problems, clientId.length() <= 64 && !clientId.isBlank(), "mqtt.client-id", clientId, "1 to 64 characters");
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        boolean embedded = m.host().isEmpty();
+        MqttSettings s = new MqttSettings(m.host().orElse("127.0.0.1"), m.port(), clientId, m.protocol(), m.username(),
+                m.password(), m.tls(), m.tlsCa().map(Path::of), m.tlsCert().map(Path::of), m.tlsKey().map(Path::of),
+                m.topicPrefix(), ha.enabled(), ha.prefix());
+        return new MqttSetup(s, embedded, m.energyInterval(), m.powerInterval(), m.healthInterval(),
+                m.outboxMaxMb() * 1024L * 1024L);
+    }
+
+    /** The effective MQTT configuration for the start-up log: secrets masked. */
+    public String describe() {
+        MqttSettings s = settings;
+        return "mqtt.host=" + (embedded ? "(embedded broker) " + s.host() : s.host()) + " mqtt.port=" + s.port()
+                + " mqtt.protocol=" + s.protocol() + " mqtt.client-id=" + s.clientId()
+                + " mqtt.username=" + s.username().orElse("(none)")
+                + " mqtt.password=" + (s.password().isPresent() ? "****" : "(none)")
+                + " mqtt.tls=" + s.tls() + s.tlsCa().map(p -> " mqtt.tls-ca=" + p).orElse("")
+                + s.tlsCert().map(p -> " mqtt.tls-cert=" + p).orElse("") + s.tlsKey().map(p -> " mqtt.tls-key=" + p).orElse("")
+                + " mqtt.topic-prefix=" + s.topicPrefix() + " mqtt.energy-interval=" + fmt(energyInterval)
+                + " mqtt.power-interval=" + fmt(powerInterval) + " mqtt.health-interval=" + fmt(healthInterval)
+                + " mqtt.outbox-max-mb=" + outboxMaxBytes / (1024 * 1024)
+                + " ha.discovery.enabled=" + s.discovery() + " ha.discovery.prefix=" + s.discoveryPrefix();
+    }
+
+    private static boolean between(Duration d, long minMs, long maxMs) {
+        return !d.isNegative() && d.toMillis() >= minMs && d.toMillis() <= maxMs;
+    }
+
+    private static String fmt(Duration d) {
+        return MeterSetup.fmt(d);
+    }
+
+    private static void check(List<String> problems, boolean ok, String key, Object value, String allowed) {
+        if (!ok) {
+            problems.add(key + "=" + value + " is not allowed: allowed " + allowed);
+        }
+    }
+}

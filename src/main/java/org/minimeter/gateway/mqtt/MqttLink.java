@@ -1,0 +1,386 @@
+package org.minimeter.gateway.mqtt;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3ClientBuilder;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.jboss.logging.Logger;
+
+/**
+ * The gateway's one connection to the broker, through the HiveMQ client.
+ *
+ * <p>Birth and death: {@code online} is published retained on every connect, the broker
+ * holds a retained {@code offline} last will for a connection that dies, and a clean stop
+ * publishes {@code offline} itself. Reconnects use the client's automatic reconnect with
+ * exponential backoff from 1 s to 30 s; a session is clean, because the durable outbox,
+ * not the MQTT session, is what redelivers QoS 1 messages after a reconnect.
+ *
+ * <p>Protocol: MQTT 5 unless configured otherwise; in {@code auto} a broker that refuses
+ * version 5 (Moquette, old Mosquitto) makes the link rebuild itself on 3.1.1 once.
+ *
+ * <p>Errors are logged once per distinct cause (a wrong password or an untrusted
+ * certificate is one clear ERROR line, then retried quietly), never as a storm.
+ *
+ * <p>Native image: the HiveMQ client runs on Netty and RxJava; Quarkus' Netty extension
+ * covers Netty, the client itself needs no reflection for the API used here.
+ */
+public final class MqttLink implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(MqttLink.class);
+    private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
+
+    /** What the link tells its owner. Called on HiveMQ's threads: do not block. */
+    public interface Listener {
+        void connected(String protocol);
+
+        void disconnected(String reason);
+    }
+
+    private final MqttSettings settings;
+    private final Topics topics;
+    private final Listener listener;
+    private final MqttClientSslConfig ssl;
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong connects = new AtomicLong();
+    private volatile Session session;
+    private volatile boolean connected;
+    private volatile boolean closing;
+    private volatile String lastError = "";
+    private volatile Consumer<String> homeAssistantStatus = s -> { };
+
+    public MqttLink(MqttSettings settings, Topics topics, Listener listener) {
+        this.settings = settings;
+        this.topics = topics;
+        this.listener = listener;
+        this.ssl = settings.tls() ? sslConfig(settings) : null;
+    }
+
+    private static MqttClientSslConfig sslConfig(MqttSettings s) {
+        MqttClientSslConfigBuilder b = MqttClientSslConfig.builder();
+        s.tlsCa().ifPresent(ca -> b.trustManagerFactory(TlsFiles.trust(ca)));
+        if (s.tlsCert().isPresent()) {
+            b.keyManagerFactory(TlsFiles.keys(s.tlsCert().get(), s.tlsKey().orElseThrow(
+                    () -> new IllegalArgumentException("mqtt.tls-key is required with mqtt.tls-cert"))));
+        }
+        return b.build();
+    }
+
+    /** Starts connecting in the background; returns at once. */
+    public void start() {
+        session = "3.1.1".equals(settings.protocol()) ? new V3() : new V5();
+        session.connect();
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** Reconnections after a lost connection (not counting the first connect). */
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    public String protocol() {
+        return session == null ? "none" : session.protocol();
+    }
+
+    /** The last connection error, empty when none. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Where {@code homeassistant/status} payloads go (subscribed on every connect). */
+    public void onHomeAssistantStatus(Consumer<String> consumer) {
+        this.homeAssistantStatus = Objects.requireNonNull(consumer);
+    }
+
+    /**
+     * Publishes; the future completes when the broker has it (PUBACK for QoS 1, written for
+     * QoS 0) and fails if the connection is lost first.
+     */
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+        Session s = session;
+        if (s == null || !connected) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not connected"));
+        }
+        return s.publish(topic, payload, qos, retain);
+    }
+
+    private void onConnected() {
+        connected = true;
+        lastError = "";
+        if (connects.incrementAndGet() > 1) {
+            reconnects.incrementAndGet();
+        }
+        LOG.infof("MQTT: connected to %s:%d with MQTT %s as %s", settings.host(), settings.port(),
+                session.protocol(), settings.clientId());
+        session.publish(topics.status(), ONLINE, 1, true);
+        session.subscribeHomeAssistant();
+        listener.connected(session.protocol());
+    }
+
+    private void onDisconnected(MqttClientDisconnectedContext ctx, Session from) {
+        boolean wasConnected = connected;
+        connected = false;
+        if (closing || from != session) {
+            ctx.getReconnector().reconnect(false);
+            return;
+        }
+        Throwable cause = ctx.getCause();
+        if ("auto".equals(settings.protocol()) && from instanceof V5 && !wasConnected && refusesVersion5(cause)) {
+            ctx.getReconnector().reconnect(false);
+            LOG.infof("MQTT: %s:%d does not speak MQTT 5 (%s); using MQTT 3.1.1", settings.host(), settings.port(),
+                    describe(cause));
+            session = new V3();
+            session.connect();
+            return;
+        }
+        String reason = describe(cause);
+        if (!reason.equals(lastError)) {
+            // One clear line per new cause; the same cause again is retried quietly.
+            if (wasConnected) {
+                LOG.warnf("MQTT: connection to %s:%d lost (%s); reconnecting with backoff up to 30 s",
+                        settings.host(), settings.port(), reason);
+            } else {
+                LOG.errorf("MQTT: cannot connect to %s:%d: %s; retrying with backoff up to 30 s", settings.host(),
+                        settings.port(), reason);
+            }
+        } else {
+            LOG.debugf("MQTT: still cannot connect: %s (attempt %d)", reason, ctx.getReconnector().getAttempts());
+        }
+        lastError = reason;
+        if (ctx.getSource() == MqttDisconnectSource.USER) {
+            ctx.getReconnector().reconnect(false);
+        }
+        listener.disconnected(reason);
+    }
+
+    /** A broker that only speaks 3.1.1 answers a version 5 CONNECT with a refusal or hangs up. */
+    private static boolean refusesVersion5(Throwable cause) {
+        if (cause instanceof Mqtt5ConnAckException e) {
+            return e.getMqttMessage().getReasonCode() == Mqtt5ConnAckReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            String message = String.valueOf(t.getMessage());
+            // A 3.1.1 CONNACK read as a version 5 one fails to decode.
+            if (name.contains("Decode") || message.contains("decoding CONNACK")
+                    || name.equals("ConnectionClosedException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "no cause given";
+        }
+        if (cause instanceof Mqtt5ConnAckException e) {
+            return switch (e.getMqttMessage().getReasonCode()) {
+                case BAD_USER_NAME_OR_PASSWORD -> "the broker refused the user name or password (mqtt.username / mqtt.password)";
+                case NOT_AUTHORIZED -> "the broker refused the credentials or this client is not authorized"
+                        + " (mqtt.username / mqtt.password)";
+                default -> "the broker refused the connection: " + e.getMqttMessage().getReasonCode();
+            };
+        }
+        if (cause instanceof Mqtt3ConnAckException e) {
+            return switch (e.getMqttMessage().getReturnCode()) {
+                case BAD_USER_NAME_OR_PASSWORD -> "the broker refused the user name or password (mqtt.username / mqtt.password)";
+                case NOT_AUTHORIZED -> "the broker refused the credentials or this client is not authorized"
+                        + " (mqtt.username / mqtt.password)";
+                default -> "the broker refused the connection: " + e.getMqttMessage().getReturnCode();
+            };
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return "TLS handshake failed: " + t.getMessage()
+                        + " (check mqtt.tls-ca, mqtt.tls-cert and mqtt.tls-key against the broker's certificates)";
+            }
+        }
+        if (cause instanceof ConnectionFailedException && cause.getCause() != null) {
+            return cause.getCause().getClass().getSimpleName() + ": " + cause.getCause().getMessage();
+        }
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+
+    /** Publishes {@code offline} (retained) and disconnects, waiting at most a few seconds. */
+    @Override
+    public void close() {
+        closing = true;
+        Session s = session;
+        if (s == null) {
+            return;
+        }
+        try {
+            if (connected) {
+                s.publish(topics.status(), OFFLINE, 1, true).get(3, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.warnf("MQTT: could not publish offline before stopping: %s", describe(e));
+        }
+        try {
+            s.disconnect().get(3, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the will covers a disconnect that does not complete
+        }
+        connected = false;
+    }
+
+    private MqttClientBuilder base() {
+        MqttClientBuilder b = MqttClient.builder()
+                .identifier(settings.clientId())
+                .serverHost(settings.host())
+                .serverPort(settings.port())
+                .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(30, TimeUnit.SECONDS)
+                .applyAutomaticReconnect();
+        if (ssl != null) {
+            b = b.sslConfig(ssl);
+        }
+        return b;
+    }
+
+    private interface Session {
+        String protocol();
+
+        void connect();
+
+        CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain);
+
+        void subscribeHomeAssistant();
+
+        CompletableFuture<Void> disconnect();
+    }
+
+    private static MqttQos qos(int qos) {
+        return qos == 0 ? MqttQos.AT_MOST_ONCE : MqttQos.AT_LEAST_ONCE;
+    }
+
+    private final class V5 implements Session {
+        private final Mqtt5AsyncClient client;
+
+        V5() {
+            Mqtt5ClientBuilder b = base().useMqttVersion5()
+                    .addConnectedListener(c -> onConnected())
+                    .addDisconnectedListener(c -> onDisconnected(c, this))
+                    .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                    .applyWillPublish();
+            if (settings.username().isPresent()) {
+                b = b.simpleAuth().username(settings.username().get())
+                        .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+            }
+            client = b.buildAsync();
+        }
+
+        @Override
+        public String protocol() {
+            return "5";
+        }
+
+        @Override
+        public void connect() {
+            client.connectWith().cleanStart(true).keepAlive(30).send();
+        }
+
+        @Override
+        public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+            return client.publishWith().topic(topic).qos(qos(qos)).retain(retain).payload(payload).send()
+                    .thenAccept(MqttLink::checkPubAck);
+        }
+
+        @Override
+        public void subscribeHomeAssistant() {
+            client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(p -> homeAssistantStatus.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+                    .send();
+        }
+
+        @Override
+        public CompletableFuture<Void> disconnect() {
+            return client.disconnect();
+        }
+    }
+
+    private static void checkPubAck(Mqtt5PublishResult r) {
+        if (r.getError().isPresent()) {
+            throw new IllegalStateException(r.getError().get());
+        }
+        if (r instanceof Mqtt5PublishResult.Mqtt5Qos1Result q1 && q1.getPubAck().getReasonCode().isError()) {
+            Mqtt5PubAckReasonCode code = q1.getPubAck().getReasonCode();
+            throw new BrokerRejectedException("the broker refused the message: " + code);
+        }
+    }
+
+    /** The broker answered a publish with an error (MQTT 5 reason code): retrying will not help. */
+    public static final class BrokerRejectedException extends RuntimeException {
+        BrokerRejectedException(String message) {
+            super(message);
+        }
+    }
+
+    private final class V3 implements Session {
+        private final Mqtt3AsyncClient client;
+
+        V3() {
+            Mqtt3ClientBuilder b = base().useMqttVersion3()
+                    .addConnectedListener(c -> onConnected())
+                    .addDisconnectedListener(c -> onDisconnected(c, this))
+                    .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                    .applyWillPublish();
+            if (settings.username().isPresent()) {
+                b = b.simpleAuth().username(settings.username().get())
+                        .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+            }
+            client = b.buildAsync();
+        }
+
+        @Override
+        public String protocol() {
+            return "3.1.1";
+        }
+
+        @Override
+        public void connect() {
+            client.connectWith().cleanSession(true).keepAlive(30).send();
+        }
+
+        @Override
+        public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retain) {
+            return client.publishWith().topic(topic).qos(qos(qos)).retain(retain).payload(payload).send()
+                    .thenAccept(p -> { });
+        }
+
+        @Override
+        public void subscribeHomeAssistant() {
+            client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(p -> homeAssistantStatus.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+                    .send();
+        }
+
+        @Override
+        public CompletableFuture<Void> disconnect() {
+            return client.disconnect();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.minimeter.gateway.app.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MqttSetupTest {
+
+    static MqttSetup setup(Map<String, String> p) {
+        SmallRyeConfig c = new SmallRyeConfigBuilder()
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(MqttConfig.class).withMapping(HaConfig.class)
+                .withSources(new PropertiesConfigSource(p, "test", 250)).build();
+        return MqttSetup.from(c.getConfigMapping(MqttConfig.class), c.getConfigMapping(HaConfig.class), "m1");
+    }
+
+    @Test
+    void defaults_useTheEmbeddedBrokerAndTheSpecTopicsAndIntervals() {
+        MqttSetup s = setup(Map.of());
+        assertThat(s.embedded()).isTrue();
+        assertThat(s.settings().host()).isEqualTo("127.0.0.1");
+        assertThat(s.settings().port()).isEqualTo(1883);
+        assertThat(s.settings().topicPrefix()).isEqualTo("minimeter");
+        assertThat(s.settings().discovery()).isTrue();
+        assertThat(s.settings().discoveryPrefix()).isEqualTo("homeassistant");
+        assertThat(s.settings().protocol()).isEqualTo("auto");
+        assertThat(s.settings().clientId()).isEqualTo("minimeter-m1");
+        assertThat(s.energyInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.powerInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(s.healthInterval()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void password_neverAppearsInTheEffectiveConfigOrToString() {
+        MqttSetup s = setup(Map.of("mqtt.host", "broker.lan", "mqtt.username", "meter", "mqtt.password", "hunter2"));
+        assertThat(s.embedded()).isFalse();
+        assertThat(s.describe()).contains("mqtt.username=meter", "mqtt.password=****").doesNotContain("hunter2");
+        assertThat(s.settings().toString()).doesNotContain("hunter2");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "mqtt.port|0|mqtt.port=0 is not allowed: allowed 1 to 65535",
+        "mqtt.protocol|4|mqtt.protocol=4 is not allowed: allowed auto, 5, 3.1.1",
+        "mqtt.topic-prefix|a/b|mqtt.topic-prefix=a/b is not allowed",
+        "ha.discovery.prefix|ha#|ha.discovery.prefix=ha# is not allowed",
+        "mqtt.password|x|mqtt.password=**** is not allowed: allowed only together with mqtt.username",
+        "mqtt.tls-ca|/nonexistent.pem|mqtt.tls-ca=/nonexistent.pem is not allowed: allowed only with mqtt.tls=true",
+        "mqtt.tls|true|mqtt.tls=true is not allowed: allowed only with mqtt.host",
+        "mqtt.power-interval|10ms|mqtt.power-interval=10ms is not allowed: allowed 100ms to 1h",
+        "mqtt.outbox-max-mb|0|mqtt.outbox-max-mb=0 is not allowed: allowed 1 to 10240",
+    })
+    void badValue_namesKeyValueAndAllowed(String key, String value, String message) {
+        assertThatThrownBy(() -> setup(Map.of(key, value))).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(message);
+    }
+}
