@@ -78,14 +78,8 @@ final class CounterDrive {
         return Long.MAX_VALUE;
     }
 
-    /** Sets the line and reads it back; a driver that throws counts as a line that did not follow. */
     private boolean drive(boolean want) {
-        try {
-            line.set(want);
-            return line.isOn() == want;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return Lines.drive(line, want);
     }
 
     boolean lineOn() {

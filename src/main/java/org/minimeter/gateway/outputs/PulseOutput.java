@@ -63,14 +63,8 @@ final class PulseOutput {
         return Long.MAX_VALUE;
     }
 
-    /** Sets the line and reads it back; a driver that throws counts as a line that did not follow. */
     private boolean drive(boolean want) {
-        try {
-            line.set(want);
-            return line.isOn() == want;
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return Lines.drive(line, want);
     }
 
     /** Edges the register has asked for that the line has not shown yet. */

@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -222,8 +220,7 @@ public final class Outbox implements AutoCloseable {
     private final long segmentBytes;
     private final long journalMinBytes;
     private final CrashPoint crash;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
     private final Path journalPath;
 
     private final List<Segment> segments = new ArrayList<>();
@@ -270,33 +267,7 @@ public final class Outbox implements AutoCloseable {
         for (Kind k : Kind.values()) {
             byKind.put(k, new TreeMap<>());
         }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StorageException("storage.dir: cannot create outbox directory " + where + ": " + describe(e), e);
-        }
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(dir.resolve("outbox.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l;
-            try {
-                l = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                l = null;
-            }
-            if (l == null) {
-                throw new StorageException("storage.dir: outbox " + where
-                        + " is in use by another gateway process (its lock is held)");
-            }
-            this.lockChannel = channel;
-            this.lock = l;
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new StorageException("storage.dir: outbox " + where + " is not writable: " + describe(e), e);
-        } catch (StorageException e) {
-            closeQuietly(channel);
-            throw e;
-        }
+        this.lock = DirectoryLock.acquire(dir, "outbox.lock", "outbox " + where);
         try {
             recover();
         } catch (IOException e) {
@@ -893,14 +864,7 @@ public final class Outbox implements AutoCloseable {
         for (Segment s : segments) {
             closeQuietly(s.channel);
         }
-        try {
-            if (lock.isValid()) {
-                lock.release();
-            }
-        } catch (IOException ignored) {
-            // the lock goes with the channel anyway
-        }
-        closeQuietly(lockChannel);
+        lock.close();
     }
 
     private static String describe(Exception e) {

@@ -3,8 +3,6 @@ package org.minimeter.gateway.persistence;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +48,7 @@ public final class RegisterStore implements AutoCloseable {
     private final Path dir;
     private final String meterId;
     private final int keep;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
 
     /**
      * Opens (creating if needed) {@code root/meterId} and locks it.
@@ -65,33 +62,7 @@ public final class RegisterStore implements AutoCloseable {
         this.dir = root.resolve(meterId);
         this.meterId = meterId;
         this.keep = keep;
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StorageException("storage.dir: cannot create " + dir.toAbsolutePath().normalize() + ": " + describe(e), e);
-        }
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l;
-            try {
-                l = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                l = null;
-            }
-            if (l == null) {
-                throw new StorageException("storage.dir: " + dir.toAbsolutePath().normalize()
-                        + " is in use by another gateway process (its lock is held)");
-            }
-            this.lockChannel = channel;
-            this.lock = l;
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new StorageException("storage.dir: " + dir.toAbsolutePath().normalize() + " is not writable: " + describe(e), e);
-        } catch (StorageException e) {
-            closeQuietly(channel);
-            throw e;
-        }
+        this.lock = DirectoryLock.acquire(dir, "lock", dir.toAbsolutePath().normalize().toString());
         checkWritable();
     }
 
@@ -213,29 +184,12 @@ public final class RegisterStore implements AutoCloseable {
     }
 
     private static String describe(Exception e) {
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
-    }
-
-    private static void closeQuietly(FileChannel c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // nothing to do
-            }
-        }
+        return DirectoryLock.describe(e);
     }
 
     /** Releases the lock. */
     @Override
     public void close() {
-        try {
-            if (lock.isValid()) {
-                lock.release();
-            }
-        } catch (IOException ignored) {
-            // the lock goes with the channel anyway
-        }
-        closeQuietly(lockChannel);
+        lock.close();
     }
 }

@@ -459,7 +459,7 @@ class OutboxTest {
         Path file = Files.writeString(root.resolve("plain-file"), "x");
         Path dir = file.resolve("m1/outbox");
         assertThatThrownBy(() -> new Outbox(dir, 1 << 20)).isInstanceOf(StorageException.class)
-                .hasMessageStartingWith("storage.dir: cannot create outbox directory " + dir.toAbsolutePath() + ": ");
+                .hasMessageStartingWith("storage.dir: cannot create outbox " + dir.toAbsolutePath() + ": ");
     }
 
     @Test
@@ -513,20 +513,11 @@ class OutboxTest {
         }
     }
 
-    /** chmod does not stop root; the immutable attribute does. */
     static boolean makeReadOnly(Path dir) throws Exception {
-        if ("root".equals(System.getProperty("user.name"))) {
-            Process p = new ProcessBuilder("chattr", "+i", dir.toString()).redirectErrorStream(true).start();
-            return p.waitFor() == 0;
-        }
-        return dir.toFile().setWritable(false);
+        return RegisterStoreTest.makeReadOnly(dir);
     }
 
     static void undoReadOnly(Path dir) throws Exception {
-        if ("root".equals(System.getProperty("user.name"))) {
-            new ProcessBuilder("chattr", "-i", dir.toString()).start().waitFor();
-        } else {
-            dir.toFile().setWritable(true);
-        }
+        RegisterStoreTest.undoReadOnly(dir);
     }
 }
