@@ -248,8 +248,11 @@ public final class MqttLink implements AutoCloseable {
         connected = false;
     }
 
-    private MqttClientBuilder base() {
+    /** What the 5 and 3.1.1 clients share: address, TLS, reconnect, and this link's listeners. */
+    private MqttClientBuilder base(Session session) {
         MqttClientBuilder b = MqttClient.builder()
+                .addConnectedListener(c -> onConnected())
+                .addDisconnectedListener(c -> onDisconnected(c, session))
                 .identifier(settings.clientId())
                 .serverHost(settings.host())
                 .serverPort(settings.port())
@@ -259,6 +262,14 @@ public final class MqttLink implements AutoCloseable {
             b = b.sslConfig(ssl);
         }
         return b;
+    }
+
+    private byte[] passwordBytes() {
+        return settings.password().orElse("").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void homeAssistantStatus(byte[] payload) {
+        homeAssistantStatus.accept(new String(payload, StandardCharsets.UTF_8));
     }
 
     private interface Session {
@@ -281,14 +292,12 @@ public final class MqttLink implements AutoCloseable {
         private final Mqtt5AsyncClient client;
 
         V5() {
-            Mqtt5ClientBuilder b = base().useMqttVersion5()
-                    .addConnectedListener(c -> onConnected())
-                    .addDisconnectedListener(c -> onDisconnected(c, this))
+            Mqtt5ClientBuilder b = base(this).useMqttVersion5()
                     .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
             if (settings.username().isPresent()) {
                 b = b.simpleAuth().username(settings.username().get())
-                        .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+                        .password(passwordBytes()).applySimpleAuth();
             }
             client = b.buildAsync();
         }
@@ -312,7 +321,7 @@ public final class MqttLink implements AutoCloseable {
         @Override
         public void subscribeHomeAssistant() {
             client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
-                    .callback(p -> homeAssistantStatus.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+                    .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
 
@@ -343,14 +352,12 @@ public final class MqttLink implements AutoCloseable {
         private final Mqtt3AsyncClient client;
 
         V3() {
-            Mqtt3ClientBuilder b = base().useMqttVersion3()
-                    .addConnectedListener(c -> onConnected())
-                    .addDisconnectedListener(c -> onDisconnected(c, this))
+            Mqtt3ClientBuilder b = base(this).useMqttVersion3()
                     .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
             if (settings.username().isPresent()) {
                 b = b.simpleAuth().username(settings.username().get())
-                        .password(settings.password().orElse("").getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+                        .password(passwordBytes()).applySimpleAuth();
             }
             client = b.buildAsync();
         }
@@ -374,7 +381,7 @@ public final class MqttLink implements AutoCloseable {
         @Override
         public void subscribeHomeAssistant() {
             client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
-                    .callback(p -> homeAssistantStatus.accept(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+                    .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
 
