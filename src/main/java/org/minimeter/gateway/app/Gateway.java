@@ -169,6 +169,16 @@ public class Gateway {
                     + state.energy().elements() + " element(s) but meter.elements=" + setup.elements()
                     + "; use another meter.id or storage.dir for a different meter");
         }
+        long wh = setup.outputs().counterWh();
+        if (state.counterWh() != 0 && state.counterWh() != wh && state.counterBacklog() > 0) {
+            RegisterState converted = state.withCounterQuantum(wh);
+            LOG.warnf("Register: outputs.counter.wh changed from %d to %d with %d step(s) owed: now %d step(s) of %d Wh"
+                    + " (%d Wh under one step not driven)", state.counterWh(), wh, state.counterBacklog(),
+                    converted.counterBacklog(), wh, state.counterRemainderWh(wh));
+            store.audit(Clock.systemUTC().instant() + " counter quantum " + state.counterWh() + " Wh -> " + wh
+                    + " Wh, owed steps " + state.counterBacklog() + " -> " + converted.counterBacklog());
+        }
+        state = state.withCounterQuantum(wh);
         if (setup.seed().isPresent()) {
             var seed = setup.seed().get();
             Optional<RegisterState> seeded = seed.applyTo(store, state, Clock.systemUTC().instant());

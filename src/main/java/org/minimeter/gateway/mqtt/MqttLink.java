@@ -162,6 +162,10 @@ public final class MqttLink implements AutoCloseable {
             if (wasConnected) {
                 LOG.warnf("MQTT: connection to %s:%d lost (%s); reconnecting with backoff up to 30 s",
                         settings.host(), settings.port(), reason);
+            } else if (connects.get() > 0 && isUnreachable(cause)) {
+                // A broker that was there and is restarting: expected during an outage, not an error.
+                LOG.warnf("MQTT: %s:%d still unreachable (%s); retrying with backoff up to 30 s", settings.host(),
+                        settings.port(), reason);
             } else {
                 LOG.errorf("MQTT: cannot connect to %s:%d: %s; retrying with backoff up to 30 s", settings.host(),
                         settings.port(), reason);
@@ -174,6 +178,19 @@ public final class MqttLink implements AutoCloseable {
             ctx.getReconnector().reconnect(false);
         }
         listener.disconnected(reason);
+    }
+
+    /** The broker's port refused or did not answer: no credential or certificate problem. */
+    private static boolean isUnreachable(Throwable cause) {
+        if (!(cause instanceof ConnectionFailedException)) {
+            return false;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A broker that only speaks 3.1.1 answers a version 5 CONNECT with a refusal or hangs up. */

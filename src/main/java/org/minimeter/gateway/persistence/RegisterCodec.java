@@ -34,6 +34,9 @@ final class RegisterCodec {
         b.append("received-uwh=").append(join(e.receivedMicroWh())).append('\n');
         s.sequences().forEach((k, v) -> b.append("seq.").append(k).append('=').append(v).append('\n'));
         b.append("counter-backlog=").append(s.counterBacklog()).append('\n');
+        if (s.counterWh() > 0) {
+            b.append("counter-wh=").append(s.counterWh()).append('\n');
+        }
         byte[] body = b.toString().getBytes(StandardCharsets.UTF_8);
         String trailer = String.format("crc32=%08x%n", crc(body, body.length));
         byte[] out = Arrays.copyOf(body, body.length + trailer.length());
@@ -99,7 +102,8 @@ final class RegisterCodec {
             });
             return new RegisterState(Long.parseLong(required(kv, "generation")),
                     Instant.parse(required(kv, "saved")), energy, seq,
-                    Long.parseLong(required(kv, "counter-backlog")));
+                    Long.parseLong(required(kv, "counter-backlog")),
+                    kv.containsKey("counter-wh") ? Long.parseLong(kv.get("counter-wh")) : 0);
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException ex) {
             throw new StorageException("bad value: " + ex.getMessage());
         }

@@ -23,7 +23,7 @@ class RegisterStoreTest {
         return new RegisterState(generation, Instant.parse("2026-11-23T10:00:00Z").plusSeconds(generation),
                 new EnergySnapshot(new long[] {deliveredUwh, deliveredUwh / 2, deliveredUwh - deliveredUwh / 2},
                         new long[] {7, 3, 4}, 8000 * generation),
-                Map.of("pulse10", deliveredUwh / 10_000_000, "counter", deliveredUwh / 100_000_000), 2);
+                Map.of("pulse10", deliveredUwh / 10_000_000, "counter", deliveredUwh / 100_000_000), 2, 100);
     }
 
     private Path newest(RegisterStore store) throws IOException {
@@ -48,6 +48,26 @@ class RegisterStoreTest {
             }
             assertThat(Files.readString(newest(store))).startsWith("minimeter-register 1\nmeter=m1\n")
                     .contains("delivered-uwh=5000000,2500000,2500000");
+        }
+    }
+
+    @Test
+    void counterQuantumChange_convertsOwedStepsByTheirEnergy() {
+        RegisterState s = state(1, 5_000_000);
+        assertThat(s.counterWh()).isEqualTo(100);
+        // 2 steps of 100 Wh owed = 200 Wh: no whole 1000 Wh step, 200 Wh left over
+        assertThat(s.withCounterQuantum(1000).counterBacklog()).isZero();
+        assertThat(s.counterRemainderWh(1000)).isEqualTo(200);
+        RegisterState thousand = new RegisterState(1, s.savedAt(), s.energy(), s.sequences(), 3, 1000);
+        assertThat(thousand.withCounterQuantum(100).counterBacklog()).isEqualTo(30);
+        assertThat(RegisterState.empty(2).withCounterQuantum(100).counterWh()).isEqualTo(100);
+    }
+
+    @Test
+    void fileWithoutCounterQuantum_loadsAsNotRecorded() throws IOException {
+        try (RegisterStore store = new RegisterStore(root, "m1", 2)) {
+            store.save(new RegisterState(1, Instant.parse("2026-11-23T10:00:00Z"), state(1, 5).energy(), Map.of(), 0));
+            assertThat(store.load().state().counterWh()).isZero();
         }
     }
 
