@@ -296,7 +296,7 @@ public final class MeterRuntime implements Metrology.Listener {
         List<AlarmEvent> out = new ArrayList<>();
         alarms.drainTo(out);
         for (AlarmEvent a : out) {
-            String key = (a.element() > 0 ? a.condition().key() + ":L" + a.element() : a.condition().key());
+            String key = a.key();
             if (a.raised()) {
                 activeAlarms.add(key);
             } else {

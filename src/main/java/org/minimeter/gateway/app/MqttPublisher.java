@@ -12,7 +12,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.Measurement;
@@ -56,8 +55,6 @@ public final class MqttPublisher implements MqttLink.Listener {
     private final ScheduledExecutorService scheduler;
     private final Object lock = new Object();
     private final Set<Long> inFlight = new HashSet<>();
-    private final AtomicLong published = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
     private long lastSent = -1;
     private long generation;
     private long droppedSeen;
@@ -318,19 +315,12 @@ public final class MqttPublisher implements MqttLink.Listener {
         Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
         if (cause == null) {
             outbox.acknowledge(m.seq());
-            published.incrementAndGet();
         } else if (cause instanceof MqttLink.BrokerRejectedException) {
             // The broker will never take it (ACL, quota): keeping it would stall everything behind it.
             outbox.acknowledge(m.seq());
-            rejected.incrementAndGet();
             LOG.errorf("MQTT: %s refused by the broker (%s); dropped, counted", m.topic(), cause.getMessage());
         }
         // Any other failure is a lost connection: the message stays and is sent again after reconnect.
-    }
-
-    /** QoS 1 messages the broker has acknowledged since start. */
-    public long published() {
-        return published.get();
     }
 
     public Outbox.Stats outboxStats() {

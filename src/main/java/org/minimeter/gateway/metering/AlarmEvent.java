@@ -10,4 +10,9 @@ package org.minimeter.gateway.metering;
  */
 public record AlarmEvent(Condition condition, int element, boolean raised, long sampleIndex,
         double value, double limit) {
+
+    /** How the alarm is named while active: {@code over_voltage:L1}, or {@code sample_gap}. */
+    public String key() {
+        return element > 0 ? condition.key() + ":L" + element : condition.key();
+    }
 }

@@ -174,11 +174,6 @@ public final class Metrology {
         return stats;
     }
 
-    /** Line frequency of the last synchronised window, NaN before the first one. */
-    public double frequency() {
-        return frequency;
-    }
-
     /**
      * Meters one block. A block of the wrong shape, out of order, or holding a non-finite
      * sample is rejected and counted (from the bad sample on); it never throws.
@@ -203,7 +198,7 @@ public final class Metrology {
                 droppedSamples += first - nextIndex;
             }
             gapSinceLastWindow = true;
-            closePartial();
+            closeEnergyOnly();
             resync();
         }
         int length = block.length();
@@ -240,7 +235,7 @@ public final class Metrology {
      * if any, starts a new window.
      */
     public void flush() {
-        closePartial();
+        closeEnergyOnly();
         if (startupSamples > 0) {
             // Stopped before the first whole cycle: the offsets estimated so far (zero) are all there is.
             commitStartup();
@@ -398,10 +393,6 @@ public final class Metrology {
             }
             startupSamples = 0;
         }
-    }
-
-    private void closePartial() {
-        closeEnergyOnly();
     }
 
     private void resync() {

@@ -109,11 +109,6 @@ public final class Payloads {
         return bytes(o);
     }
 
-    /** The key of an active alarm as health lists it: {@code over_voltage:L1} or {@code sample_gap}. */
-    public static String alarmKey(AlarmEvent a) {
-        return a.element() > 0 ? a.condition().key() + ":L" + a.element() : a.condition().key();
-    }
-
     static ObjectNode object() {
         return JSON.createObjectNode();
     }

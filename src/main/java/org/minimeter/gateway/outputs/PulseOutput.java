@@ -13,7 +13,6 @@ import org.minimeter.gateway.hal.DigitalLine;
 final class PulseOutput {
 
     final String name;
-    final long wh;
     private final long halfQuantumMicroWh;
     private final long dwellNanos;
     private final DigitalLine line;
@@ -25,7 +24,6 @@ final class PulseOutput {
 
     PulseOutput(String name, long wh, long dwellNanos, DigitalLine line, long deliveredMicroWh, long nowNanos) {
         this.name = name;
-        this.wh = wh;
         this.halfQuantumMicroWh = wh * 500_000L;
         this.dwellNanos = dwellNanos;
         this.line = line;

@@ -871,16 +871,10 @@ public final class Outbox implements AutoCloseable {
         if (e instanceof NoSuchFileException) {
             return "no such file or directory " + e.getMessage();
         }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+        return DirectoryLock.describe(e);
     }
 
     private static void closeQuietly(FileChannel c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // nothing to do
-            }
-        }
+        DirectoryLock.closeQuietly(c);
     }
 }
