@@ -3,17 +3,15 @@ package org.minimeter.gateway.app.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import org.minimeter.gateway.hal.FrontEnd;
-import org.minimeter.gateway.hal.simulator.Harmonic;
-import org.minimeter.gateway.hal.simulator.LoadProfile;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.outputs.OutputSettings;
@@ -24,79 +22,134 @@ import org.minimeter.gateway.persistence.SavePolicy;
 /**
  * One meter as the configuration describes it, checked: every value is within what the
  * device and the code support, or start-up stops with one line per bad key naming the key,
- * the value and what is allowed.
+ * the value and what is allowed. Built from the flat keys ({@link #from}) or, for
+ * {@code meters.<id>.*}, by {@link GatewaySetup}.
  *
- * @param simulator the simulated source's settings when {@code hal.source=simulator}
+ * @param source the source's name ({@link SourceKind#id()})
+ * @param simulator the simulated source's settings when {@code source=simulator}
+ * @param storageDir the parent of this meter's register directory ({@link #registerDir()})
+ * @param pins physical outputs by output name; empty: pulse events only, no lines
+ * @param blockMs samples reach the metering in blocks of this many milliseconds
+ * @param faultFile while this file exists the simulated source delivers nothing
+ * @param sourceDescription the source's effective keys for the start-up log
  */
 public record MeterSetup(String id, int frequency, int elements, int ctRating, int sampleRate,
         int windowCycles, double creepFraction, double frequencyTolerance, double reverseSeconds,
         Duration logInterval, String source, SimulatorSettings simulator,
         Path storageDir, SavePolicy savePolicy, int keep, Optional<RegisterSeed> seed,
-        OutputSettings outputs, String gpioProvider, Map<String, Integer> pins) {
+        OutputSettings outputs, String gpioProvider, Map<String, Integer> pins,
+        int blockMs, Optional<Path> faultFile, String sourceDescription) {
 
-    private static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
+    static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
+    static final String ID_ALLOWED = "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)";
+    /** The gateway's shared outbox is {@code <storage.dir>/outbox}: no meter may take that name. */
+    public static final String RESERVED_ID = "outbox";
     /** Sources this build can run. {@code replay} and hardware front ends come with later issues. */
-    public static final List<String> SOURCES = List.of("simulator");
+    public static final List<String> SOURCES = List.of(SourceKind.SIMULATOR.id());
     public static final List<String> GPIO_PROVIDERS = List.of("auto", "gpiod", "linuxfs", "mock", "simulated");
+    /** Output names in the order of their keys. */
+    static final List<String> OUTPUTS = List.of(PulseLedger.PULSE10, PulseLedger.PULSE100, PulseLedger.PULSE1000,
+            PulseLedger.COUNTER);
 
-    /** Checks and combines the three config groups; throws with every problem found. */
+    /** The flat keys as one meter (no {@code meters.*}); throws with every problem found. */
     public static MeterSetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st, OutputsConfig o) {
         Problems p = new Problems();
-        p.require(ID.matcher(m.id()).matches(), "meter.id", m.id(),
-                "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)");
-        p.require(m.frequency() == 50 || m.frequency() == 60, "meter.frequency", m.frequency(), "50 or 60");
-        p.require(m.elements() == 1 || m.elements() == 2, "meter.elements", m.elements(), "1 or 2");
-        p.require(m.ctRating() == 100 || m.ctRating() == 200, "meter.ct-rating", m.ctRating(), "100 or 200");
-        p.require(m.sampleRate() >= 2000 && m.sampleRate() <= 32000, "meter.sample-rate", m.sampleRate(),
-                "2000 to 32000 samples per second");
-        int nominal = m.frequency() == 50 ? 50 : 60;
-        int cycles = m.windowCycles().orElse(nominal / 5);
-        p.require(cycles >= 1 && cycles <= 600, "meter.window-cycles", cycles, "1 to 600 cycles");
-        p.require(m.creepFraction() >= 0 && m.creepFraction() < 0.01, "meter.creep-fraction", m.creepFraction(),
-                "0 to 0.01 (fraction of nominal V x rated A)");
-        p.require(m.frequencyTolerancePct() > 0 && m.frequencyTolerancePct() <= 20, "meter.frequency-tolerance-pct",
-                m.frequencyTolerancePct(), "more than 0 and at most 20 (percent)");
-        p.require(m.ctReversedSeconds() >= 0 && m.ctReversedSeconds() <= 86400, "meter.ct-reversed-seconds",
-                m.ctReversedSeconds(), "0 (off) to 86400 seconds");
+        MeterSetup setup = check(Scope.FLAT, m.id(), Optional.empty(), m, h, s, st, o, p);
+        p.throwIfAny();
+        return setup;
+    }
+
+    /** This meter's register: {@code <storage dir>/<id>}. */
+    public Path registerDir() {
+        return storageDir.resolve(id);
+    }
+
+    /** True when the meter drives pulse and counter lines (otherwise it only publishes pulse events). */
+    public boolean hasOutputLines() {
+        return !pins.isEmpty();
+    }
+
+    /**
+     * One meter's keys over the flat ones; null when a problem was added. Keys shared by the
+     * whole gateway (log interval, save policy, output timing, GPIO provider) are always flat.
+     */
+    static MeterSetup check(Scope sc, String id, Optional<MetersConfig.MeterEntry> entry, MeterConfig m,
+            HalConfig h, SimulatorConfig s, StorageConfig st, OutputsConfig o, Problems p) {
+        int before = p.count();
+        Optional<MetersConfig.MeterEntry> e = sc.named() ? entry : Optional.empty();
+        if (!sc.named()) {
+            p.require(ID.matcher(id).matches(), "meter.id", id, ID_ALLOWED);
+            p.require(!RESERVED_ID.equals(id), "meter.id", id,
+                    "any id but " + RESERVED_ID + " (the shared MQTT outbox is <storage.dir>/outbox)");
+        }
+        Setting<Integer> frequency = sc.pick(e.flatMap(MetersConfig.MeterEntry::frequency), "frequency",
+                m.frequency(), "meter.frequency");
+        p.require(frequency.value() == 50 || frequency.value() == 60, frequency, "50 or 60");
+        Setting<Integer> elements = sc.pick(e.flatMap(MetersConfig.MeterEntry::elements), "elements", m.elements(),
+                "meter.elements");
+        p.require(elements.value() == 1 || elements.value() == 2, elements, "1 or 2");
+        Setting<Integer> ct = sc.pick(e.flatMap(MetersConfig.MeterEntry::ctRating), "ct-rating", m.ctRating(),
+                "meter.ct-rating");
+        p.require(ct.value() == 100 || ct.value() == 200, ct, "100 or 200");
+        Setting<Integer> rate = sc.pick(e.flatMap(MetersConfig.MeterEntry::sampleRate), "sample-rate",
+                m.sampleRate(), "meter.sample-rate");
+        p.require(rate.value() >= 2000 && rate.value() <= 32000, rate, "2000 to 32000 samples per second");
+        int nominal = frequency.value() == 50 ? 50 : 60;
+        Setting<Optional<Integer>> windowCycles = sc.pickOptional(e.flatMap(MetersConfig.MeterEntry::windowCycles),
+                "window-cycles", Scope.boxed(m.windowCycles()), "meter.window-cycles");
+        // 200 ms windows by default: 10 cycles at 50 Hz, 12 at 60 Hz
+        int cycles = windowCycles.value().orElse(nominal / 5);
+        p.require(cycles >= 1 && cycles <= 600, windowCycles, cycles, "1 to 600 cycles");
+        Setting<Double> creep = sc.pick(e.flatMap(MetersConfig.MeterEntry::creepFraction), "creep-fraction",
+                m.creepFraction(), "meter.creep-fraction");
+        p.require(creep.value() >= 0 && creep.value() < 0.01, creep, "0 to 0.01 (fraction of nominal V x rated A)");
+        Setting<Double> tolerance = sc.pick(e.flatMap(MetersConfig.MeterEntry::frequencyTolerancePct),
+                "frequency-tolerance-pct", m.frequencyTolerancePct(), "meter.frequency-tolerance-pct");
+        p.require(tolerance.value() > 0 && tolerance.value() <= 20, tolerance, "more than 0 and at most 20 (percent)");
+        Setting<Double> reversed = sc.pick(e.flatMap(MetersConfig.MeterEntry::ctReversedSeconds),
+                "ct-reversed-seconds", m.ctReversedSeconds(), "meter.ct-reversed-seconds");
+        p.require(reversed.value() >= 0 && reversed.value() <= 86400, reversed, "0 (off) to 86400 seconds");
         p.require(!m.logInterval().isNegative() && m.logInterval().toMillis() >= 100, "meter.log-interval",
                 m.logInterval(), "at least 100ms");
-        p.require(SOURCES.contains(h.source()), "hal.source", h.source(), String.join(", ", SOURCES));
-        p.require(h.blockMs() >= 5 && h.blockMs() <= 1000, "hal.block-ms", h.blockMs(), "5 to 1000 ms");
+        Setting<String> sourceName = sc.pick(e.flatMap(MetersConfig.MeterEntry::source), "source", h.source(),
+                "hal.source");
+        Optional<SourceKind> kind = SourceKind.byId(sourceName.value());
+        p.require(kind.isPresent(), sourceName, SourceKind.allowed());
+        Setting<Integer> blockMs = sc.pick(e.flatMap(MetersConfig.MeterEntry::blockMs), "block-ms", h.blockMs(),
+                "hal.block-ms");
+        p.require(blockMs.value() >= 5 && blockMs.value() <= 1000, blockMs, "5 to 1000 ms");
 
-        double vNominal = MeterSpec.nominalVoltage(nominal);
-        double voltage = s.voltage().orElse(vNominal);
-        p.require(voltage >= 0 && voltage <= 2 * vNominal, "simulator.voltage", voltage,
-                "0 to " + fmt(2 * vNominal) + " V rms (twice nominal)");
-        s.current().ifPresent(i -> p.require(i >= 0 && i <= 2.0 * m.ctRating(), "simulator.current", i,
-                "0 to " + 2 * m.ctRating() + " A rms (twice the CT rating)"));
-        p.require(s.phaseDeg() >= -180 && s.phaseDeg() <= 360, "simulator.phase-deg", s.phaseDeg(),
-                "-180 to 360 degrees");
-        p.require(s.speed() > 0 && s.speed() <= 10000, "simulator.speed", s.speed(),
-                "more than 0 and at most 10000 (simulated seconds per second)");
-        double lineFrequency = s.lineFrequency().orElse(nominal);
-        p.require(lineFrequency >= 40 && lineFrequency <= 70, "simulator.line-frequency", lineFrequency,
-                "40 to 70 Hz");
-        p.require(s.adcBits() == 0 || (s.adcBits() >= 8 && s.adcBits() <= 24), "simulator.adc-bits", s.adcBits(),
-                "0 (ideal) or 8 to 24");
-        p.require(s.noiseLsb() >= 0 && s.noiseLsb() <= 100, "simulator.noise-lsb", s.noiseLsb(), "0 to 100 LSB");
-        double maxSkew = 1e6 / Math.max(1, m.sampleRate());
-        p.require(s.skewUs() >= 0 && s.skewUs() <= maxSkew, "simulator.skew-us", s.skewUs(),
-                "0 to " + fmt(maxSkew) + " us (one sample period at meter.sample-rate)");
-        List<Harmonic> harmonics = new ArrayList<>();
-        for (String text : s.harmonics().orElse(List.of())) {
-            Harmonic parsed = parseHarmonic(text);
-            p.require(parsed != null, "simulator.harmonics", text,
-                    "order:voltage%:current% with order 2..50 and percentages 0..100, e.g. 5:10:40");
-            if (parsed != null) {
-                harmonics.add(parsed);
+        SimulatorSettings simulator = null;
+        Optional<Path> faultFile = Optional.empty();
+        String sourceDescription = "";
+        if (kind.isPresent()) {
+            switch (kind.get()) {
+                case SIMULATOR -> {
+                    SimulatorSource.Checked c = SimulatorSource.check(sc, s, e.map(MetersConfig.MeterEntry::simulator),
+                            new SimulatorSource.Meter(nominal, elements.value(), ct.value(), rate.value(), rate,
+                                    blockMs.value(), before), p);
+                    if (c != null) {
+                        simulator = c.settings();
+                        faultFile = c.faultFile();
+                        sourceDescription = c.describe();
+                    }
+                }
             }
         }
-        p.require(!st.dir().isBlank(), "storage.dir", st.dir(), "a directory path");
+
+        Setting<String> dir = sc.pick(e.flatMap(x -> x.storage().dir()), "storage.dir", st.dir(), "storage.dir");
+        p.require(!dir.value().isBlank(), dir, "a directory path");
         p.require(st.saveWh() >= 0 && st.saveWh() <= 1000, "storage.save-wh", st.saveWh(), "0 to 1000 Wh");
         p.require(!st.saveInterval().isNegative() && st.saveInterval().compareTo(Duration.ofHours(1)) <= 0,
                 "storage.save-interval", st.saveInterval(), "0s to 1h");
         p.require(st.keep() >= 2 && st.keep() <= 100, "storage.keep", st.keep(), "2 to 100 generations");
-        Optional<RegisterSeed> seed = seed(st.seed(), p);
+        // A seed sets a revenue register: never copied from the flat keys onto every meter.
+        Optional<RegisterSeed> seed = e.isPresent()
+                ? seed(sc.own("storage.seed."), e.get().storage().seed().id(), e.get().storage().seed().deliveredKwh(),
+                        e.get().storage().seed().receivedKwh(), e.get().storage().seed().allowDecrease().orElse(false), p)
+                : sc.named() ? Optional.empty()
+                : seed("storage.seed.", st.seed().id(), Scope.boxed(st.seed().deliveredKwh()),
+                        Scope.boxed(st.seed().receivedKwh()), st.seed().allowDecrease(), p);
         p.require(inRange(o.dwell(), 1, 1000), "outputs.dwell", o.dwell(), "1ms to 1s");
         p.require(o.counter().wh() == 100 || o.counter().wh() == 1000, "outputs.counter.wh", o.counter().wh(),
                 "100 or 1000");
@@ -104,90 +157,93 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         p.require(inRange(o.counter().off(), 20, 2000), "outputs.counter.off", o.counter().off(), "20ms to 2s");
         p.require(GPIO_PROVIDERS.contains(h.gpio().provider()), "hal.gpio.provider", h.gpio().provider(),
                 String.join(", ", GPIO_PROVIDERS));
+        Map<String, Integer> pins = sc.named() ? ownPins(sc, e.map(MetersConfig.MeterEntry::gpio), p) : flatPins(h);
+        String keyPrefix = sc.named() ? sc.own("gpio.") : "hal.gpio.";
+        Map<Integer, String> used = new HashMap<>();
+        pins.forEach((name, pin) -> {
+            p.require(pin >= 0 && pin <= 27, keyPrefix + name, pin, "BCM GPIO 0 to 27");
+            String other = used.putIfAbsent(pin, name);
+            p.require(other == null, keyPrefix + name, pin, "a GPIO not already used by " + keyPrefix + other);
+        });
+        if (p.count() > before) {
+            return null;
+        }
+        return new MeterSetup(id, nominal, elements.value(), ct.value(), rate.value(), cycles, creep.value(),
+                tolerance.value() / 100, reversed.value(), m.logInterval(), sourceName.value(), simulator,
+                Path.of(dir.value()), new SavePolicy(Math.round(st.saveWh() * 1e6), st.saveInterval().toNanos()),
+                st.keep(), seed,
+                new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
+                        o.counter().off().toNanos()),
+                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription);
+    }
+
+    private static Map<String, Integer> flatPins(HalConfig h) {
         Map<String, Integer> pins = new LinkedHashMap<>();
         pins.put(PulseLedger.PULSE10, h.gpio().pulse10());
         pins.put(PulseLedger.PULSE100, h.gpio().pulse100());
         pins.put(PulseLedger.PULSE1000, h.gpio().pulse1000());
         pins.put(PulseLedger.COUNTER, h.gpio().counter());
-        Map<Integer, String> used = new java.util.HashMap<>();
-        pins.forEach((name, pin) -> {
-            p.require(pin >= 0 && pin <= 27, "hal.gpio." + name, pin, "BCM GPIO 0 to 27");
-            String other = used.putIfAbsent(pin, name);
-            p.require(other == null, "hal.gpio." + name, pin, "a GPIO not already used by hal.gpio." + other);
-        });
-        p.throwIfAny();
+        return java.util.Collections.unmodifiableMap(pins);
+    }
 
-        SimulatorSettings.Builder sim = SimulatorSettings.builder(nominal, m.elements(), m.ctRating())
-                .sampleRate(m.sampleRate())
-                .voltage(voltage)
-                .phaseDeg(s.phaseDeg())
-                .speed(s.speed())
-                .lineFrequency(lineFrequency)
-                .adcBits(s.adcBits())
-                .noiseLsb(s.adcBits() == 0 ? 0 : s.noiseLsb())
-                .skewMicros(s.skewUs())
-                .blockSize(Math.max(1, m.sampleRate() * h.blockMs() / 1000))
-                .harmonics(harmonics)
-                .seed(s.seed().orElse(1L));
-        sim.load(s.current().isPresent() ? LoadProfile.constant(s.current().getAsDouble())
-                : LoadProfile.household(m.ctRating()));
-        return new MeterSetup(m.id(), nominal, m.elements(), m.ctRating(), m.sampleRate(), cycles,
-                m.creepFraction(), m.frequencyTolerancePct() / 100, m.ctReversedSeconds(), m.logInterval(),
-                h.source(), sim.build(), Path.of(st.dir()),
-                new SavePolicy(Math.round(st.saveWh() * 1e6), st.saveInterval().toNanos()), st.keep(), seed,
-                new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
-                        o.counter().off().toNanos()),
-                h.gpio().provider(), Map.copyOf(pins));
+    /**
+     * All four or none: a meter either drives the whole set of lines of the original device or
+     * publishes pulse events only; half a set is more likely a forgotten key than a wish.
+     */
+    private static Map<String, Integer> ownPins(Scope sc, Optional<MetersConfig.Gpio> gpio, Problems p) {
+        Map<String, Optional<Integer>> given = new LinkedHashMap<>();
+        given.put(PulseLedger.PULSE10, gpio.flatMap(MetersConfig.Gpio::pulse10));
+        given.put(PulseLedger.PULSE100, gpio.flatMap(MetersConfig.Gpio::pulse100));
+        given.put(PulseLedger.PULSE1000, gpio.flatMap(MetersConfig.Gpio::pulse1000));
+        given.put(PulseLedger.COUNTER, gpio.flatMap(MetersConfig.Gpio::counter));
+        List<String> set = given.entrySet().stream().filter(x -> x.getValue().isPresent()).map(Map.Entry::getKey)
+                .toList();
+        if (set.isEmpty()) {
+            return Map.of();
+        }
+        if (set.size() < OUTPUTS.size()) {
+            given.forEach((name, pin) -> p.require(pin.isPresent(), sc.own("gpio." + name), "(unset)",
+                    "all four of " + sc.own("gpio.") + "{pulse10,pulse100,pulse1000,counter} or none (set: "
+                            + String.join(", ", set) + ")"));
+            return Map.of();
+        }
+        Map<String, Integer> pins = new LinkedHashMap<>();
+        given.forEach((name, pin) -> pins.put(name, pin.orElseThrow()));
+        return java.util.Collections.unmodifiableMap(pins);
     }
 
     private static boolean inRange(Duration d, long minMs, long maxMs) {
         return !d.isNegative() && d.toMillis() >= minMs && d.toMillis() <= maxMs;
     }
 
-    private static Optional<RegisterSeed> seed(StorageConfig.Seed s, Problems p) {
-        boolean values = s.deliveredKwh().isPresent() || s.receivedKwh().isPresent();
-        if (s.id().isEmpty()) {
-            p.require(!values, "storage.seed.id", "(unset)",
-                    "a seed name (e.g. utility-2026-11-23) whenever storage.seed.delivered-kwh or received-kwh is set");
+    private static Optional<RegisterSeed> seed(String prefix, Optional<String> idKey, Optional<Double> deliveredKwh,
+            Optional<Double> receivedKwh, boolean allowDecrease, Problems p) {
+        boolean values = deliveredKwh.isPresent() || receivedKwh.isPresent();
+        if (idKey.isEmpty()) {
+            p.require(!values, prefix + "id", "(unset)", "a seed name (e.g. utility-2026-11-23) whenever "
+                    + prefix + "delivered-kwh or received-kwh is set");
             return Optional.empty();
         }
-        String id = s.id().get();
-        p.require(id.matches("[A-Za-z0-9._:-]{1,64}"), "storage.seed.id", id, "1 to 64 of A-Z a-z 0-9 . _ : -");
-        p.require(values, "storage.seed.id", id, "only together with storage.seed.delivered-kwh and/or received-kwh");
-        OptionalLong delivered = kwhToMicroWh(s.deliveredKwh(), "storage.seed.delivered-kwh", p);
-        OptionalLong received = kwhToMicroWh(s.receivedKwh(), "storage.seed.received-kwh", p);
-        if (!id.matches("[A-Za-z0-9._:-]{1,64}") || !values) {
+        String id = idKey.get();
+        boolean idOk = id.matches("[A-Za-z0-9._:-]{1,64}");
+        p.require(idOk, prefix + "id", id, "1 to 64 of A-Z a-z 0-9 . _ : -");
+        p.require(values, prefix + "id", id, "only together with " + prefix + "delivered-kwh and/or received-kwh");
+        OptionalLong delivered = kwhToMicroWh(deliveredKwh, prefix + "delivered-kwh", p);
+        OptionalLong received = kwhToMicroWh(receivedKwh, prefix + "received-kwh", p);
+        if (!idOk || !values) {
             return Optional.empty();
         }
-        return Optional.of(new RegisterSeed(id, delivered, received, s.allowDecrease()));
+        return Optional.of(new RegisterSeed(id, delivered, received, allowDecrease));
     }
 
-    private static OptionalLong kwhToMicroWh(OptionalDouble kwh, String key, Problems p) {
+    private static OptionalLong kwhToMicroWh(Optional<Double> kwh, String key, Problems p) {
         if (kwh.isEmpty()) {
             return OptionalLong.empty();
         }
-        double v = kwh.getAsDouble();
+        double v = kwh.get();
         boolean ok = v >= 0 && v <= 1e9;
         p.require(ok, key, v, "0 to 1000000000 kWh");
         return ok ? OptionalLong.of(Math.round(v * 1e9)) : OptionalLong.empty();
-    }
-
-    private static Harmonic parseHarmonic(String text) {
-        String[] parts = text.trim().split(":");
-        if (parts.length != 3) {
-            return null;
-        }
-        try {
-            int order = Integer.parseInt(parts[0].trim());
-            double v = Double.parseDouble(parts[1].trim());
-            double i = Double.parseDouble(parts[2].trim());
-            if (order < 2 || order > 50 || !(v >= 0 && v <= 100) || !(i >= 0 && i <= 100)) {
-                return null;
-            }
-            return new Harmonic(order, v / 100, i / 100, 0);
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 
     /** The metering's view of this meter, with the calibration its source declares. */
@@ -200,8 +256,13 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 creepFraction, frequencyTolerance, reverseSeconds);
     }
 
-    /** The effective configuration, one line per group, for the start-up log. */
-    public List<String> describe(SimulatorConfig s) {
+    /** Kept for the current runtime; the source's keys are now carried in {@link #sourceDescription()}. */
+    public List<String> describe(SimulatorConfig ignored) {
+        return describe();
+    }
+
+    /** The effective configuration, one line per group, for the start-up log (no secrets here). */
+    public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT,
                 "meter.id=%s meter.frequency=%d meter.elements=%d meter.ct-rating=%d meter.sample-rate=%d "
@@ -209,11 +270,14 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                         + "meter.ct-reversed-seconds=%s meter.log-interval=%s",
                 id, frequency, elements, ctRating, sampleRate, windowCycles, fmt(creepFraction),
                 fmt(frequencyTolerance * 100), fmt(reverseSeconds), fmt(logInterval)));
-        lines.add("hal.source=" + source + " hal.block-ms=" + Math.round(simulator.blockSize() * 1000.0 / sampleRate)
-                + " hal.gpio.provider=" + gpioProvider + " hal.gpio.pulse10=" + pins.get(PulseLedger.PULSE10)
-                + " hal.gpio.pulse100=" + pins.get(PulseLedger.PULSE100) + " hal.gpio.pulse1000="
-                + pins.get(PulseLedger.PULSE1000) + " hal.gpio.counter=" + pins.get(PulseLedger.COUNTER));
-        lines.add("storage.dir=" + storageDir + " storage.save-wh=" + fmt(savePolicy.minMicroWh() / 1e6)
+        lines.add("hal.source=" + source + " hal.block-ms=" + blockMs + " hal.gpio.provider=" + gpioProvider
+                + (pins.isEmpty() ? " gpio=(none: pulse events only)"
+                        : " hal.gpio.pulse10=" + pins.get(PulseLedger.PULSE10) + " hal.gpio.pulse100="
+                                + pins.get(PulseLedger.PULSE100) + " hal.gpio.pulse1000="
+                                + pins.get(PulseLedger.PULSE1000) + " hal.gpio.counter="
+                                + pins.get(PulseLedger.COUNTER)));
+        lines.add("storage.dir=" + storageDir + " register=" + registerDir() + " storage.save-wh="
+                + fmt(savePolicy.minMicroWh() / 1e6)
                 + " storage.save-interval=" + fmt(Duration.ofNanos(savePolicy.minIntervalNanos()))
                 + " storage.keep=" + keep + seed.map(sd -> " storage.seed.id=" + sd.id()
                         + sd.deliveredMicroWh().stream().mapToObj(v -> " storage.seed.delivered-kwh=" + fmt(v / 1e9))
@@ -224,19 +288,8 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         lines.add("outputs.dwell=" + fmt(Duration.ofNanos(outputs.dwellNanos())) + " outputs.counter.wh="
                 + outputs.counterWh() + " outputs.counter.on=" + fmt(Duration.ofNanos(outputs.counterOnNanos()))
                 + " outputs.counter.off=" + fmt(Duration.ofNanos(outputs.counterOffNanos())));
-        if ("simulator".equals(source)) {
-            lines.add(String.format(Locale.ROOT,
-                    "simulator.voltage=%s simulator.current=%s simulator.phase-deg=%s simulator.speed=%s "
-                            + "simulator.line-frequency=%s simulator.adc-bits=%d simulator.noise-lsb=%s "
-                            + "simulator.skew-us=%s simulator.harmonics=%s simulator.seed=%d",
-                    fmt(simulator.voltage()),
-                    s.current().isPresent() ? fmt(s.current().getAsDouble()) : "household-profile",
-                    fmt(simulator.phaseDeg()), fmt(simulator.speed()), fmt(simulator.lineFrequency()),
-                    simulator.adcBits(), fmt(simulator.noiseLsb()), fmt(simulator.skewMicros()),
-                    simulator.harmonics().isEmpty() ? "none" : String.join(",", simulator.harmonics().stream()
-                            .map(h -> h.order() + ":" + fmt(h.voltageFraction() * 100) + ":"
-                                    + fmt(h.currentFraction() * 100)).toList()),
-                    simulator.seed()));
+        if (!sourceDescription.isEmpty()) {
+            lines.add(sourceDescription);
         }
         return lines;
     }
@@ -253,23 +306,5 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
     public static String fmt(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-    }
-
-    private static final class Problems {
-        private final List<String> lines = new ArrayList<>();
-
-        void require(boolean ok, String key, Object value, String allowed) {
-            if (!ok) {
-                String shown = value instanceof Double d ? fmt(d)
-                        : value instanceof Duration t ? fmt(t) : String.valueOf(value);
-                lines.add(key + "=" + shown + " is not allowed: allowed " + allowed);
-            }
-        }
-
-        void throwIfAny() {
-            if (!lines.isEmpty()) {
-                throw new InvalidConfigException(lines);
-            }
-        }
     }
 }

@@ -48,4 +48,10 @@ public interface SimulatorConfig {
 
     /** Noise seed; unset: a fixed seed, so runs are repeatable. */
     OptionalLong seed();
+
+    /**
+     * While this file exists the simulated source delivers no samples: an unplugged or stalled
+     * ADC, so tests and demos can make one meter's source fail.
+     */
+    Optional<String> faultFile();
 }
