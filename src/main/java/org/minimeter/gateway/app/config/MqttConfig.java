@@ -36,7 +36,7 @@ public interface MqttConfig {
     @WithDefault("minimeter")
     String topicPrefix();
 
-    /** Default {@code minimeter-<meter.id>}. */
+    /** Default {@code minimeter-<gateway.id>} (with one meter: {@code minimeter-<meter id>}). */
     Optional<String> clientId();
 
     /** {@code auto} (MQTT 5, else 3.1.1), {@code 5} or {@code 3.1.1}. */

@@ -12,14 +12,16 @@ import org.minimeter.gateway.mqtt.MqttSettings;
  * start-up with the key, the value and what is allowed; the password is never shown.
  *
  * @param embedded true when no {@code mqtt.host} is set and the gateway brings its broker
+ * @param gatewayId {@code gateway.id}: the one MQTT session belongs to the gateway, not to a meter
  */
 public record MqttSetup(MqttSettings settings, boolean embedded, Duration energyInterval, Duration powerInterval,
-        Duration healthInterval, long outboxMaxBytes) {
+        Duration healthInterval, long outboxMaxBytes, String gatewayId) {
 
     public static final List<String> PROTOCOLS = List.of("auto", "5", "3.1.1");
     private static final String TOPIC_LEVEL = "[^/#+\\s]+";
 
-    public static MqttSetup from(MqttConfig m, HaConfig ha, String meterId) {
+    /** @param gatewayId {@link GatewaySetup#gatewayId()}; with one meter it is that meter's id */
+    public static MqttSetup from(MqttConfig m, HaConfig ha, String gatewayId) {
         List<String> problems = new ArrayList<>();
         check(problems, m.port() >= 1 && m.port() <= 65535, "mqtt.port", m.port(), "1 to 65535");
         check(problems, PROTOCOLS.contains(m.protocol()), "mqtt.protocol", m.protocol(), String.join(", ", PROTOCOLS));
@@ -50,7 +52,7 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
                 "1s to 1h");
         check(problems, m.outboxMaxMb() >= 1 && m.outboxMaxMb() <= 10_240, "mqtt.outbox-max-mb", m.outboxMaxMb(),
                 "1 to 10240");
-        String clientId = m.clientId().orElse("minimeter-" + meterId);
+        String clientId = m.clientId().orElse("minimeter-" + gatewayId);
         check(problems, clientId.length() <= 64 && !clientId.isBlank(), "mqtt.client-id", clientId, "1 to 64 characters");
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
@@ -60,14 +62,23 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
                 m.password(), m.tls(), m.tlsCa().map(Path::of), m.tlsCert().map(Path::of), m.tlsKey().map(Path::of),
                 m.topicPrefix(), ha.enabled(), ha.prefix());
         return new MqttSetup(s, embedded, m.energyInterval(), m.powerInterval(), m.healthInterval(),
-                m.outboxMaxMb() * 1024L * 1024L);
+                m.outboxMaxMb() * 1024L * 1024L, gatewayId);
+    }
+
+    /**
+     * The gateway's birth and last will, {@code <prefix>/<gateway.id>/status}: with one meter
+     * this is that meter's status topic, as before; with several, the broker marks the whole
+     * gateway offline here when the session dies.
+     */
+    public String willTopic() {
+        return settings.topicPrefix() + "/" + gatewayId + "/status";
     }
 
     /** The effective MQTT configuration for the start-up log: secrets masked. */
     public String describe() {
         MqttSettings s = settings;
         return "mqtt.host=" + (embedded ? "(embedded broker) " + s.host() : s.host()) + " mqtt.port=" + s.port()
-                + " mqtt.protocol=" + s.protocol() + " mqtt.client-id=" + s.clientId()
+                + " mqtt.protocol=" + s.protocol() + " gateway.id=" + gatewayId + " mqtt.client-id=" + s.clientId()
                 + " mqtt.username=" + s.username().orElse("(none)")
                 + " mqtt.password=" + (s.password().isPresent() ? "****" : "(none)")
                 + " mqtt.tls=" + s.tls() + s.tlsCa().map(p -> " mqtt.tls-ca=" + p).orElse("")

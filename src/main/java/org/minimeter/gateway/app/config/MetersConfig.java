@@ -1,0 +1,84 @@
+package org.minimeter.gateway.app.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithParentName;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code meters.<id>.*}: named meters (SPEC.md section 5), one root holding a map of groups
+ * like Quarkus' named datasources. Every key is optional: unset, it takes the flat key's value
+ * ({@code meters.house.frequency} unset takes {@code meter.frequency}). No {@code meters.*} key
+ * at all: the flat keys define the one meter {@code meter.id}.
+ */
+@ConfigMapping(prefix = "meters")
+public interface MetersConfig {
+
+    @WithParentName
+    Map<String, MeterEntry> meters();
+
+    /** One meter's keys; the names after {@code meters.<id>.}. */
+    interface MeterEntry {
+
+        Optional<Integer> frequency();
+
+        Optional<Integer> elements();
+
+        Optional<Integer> ctRating();
+
+        Optional<Integer> sampleRate();
+
+        Optional<Integer> windowCycles();
+
+        Optional<Double> creepFraction();
+
+        Optional<Double> frequencyTolerancePct();
+
+        Optional<Double> ctReversedSeconds();
+
+        /** Which provider delivers the samples; unset: {@code hal.source}. */
+        Optional<String> source();
+
+        /** Unset: {@code hal.block-ms}. */
+        Optional<Integer> blockMs();
+
+        /** The simulator's keys, owned by {@link SimulatorSource}. */
+        SimulatorSource.Keys simulator();
+
+        Storage storage();
+
+        /**
+         * Physical outputs: all four pins or none. Never inherited from {@code hal.gpio.*}: two
+         * meters cannot drive one line.
+         */
+        Gpio gpio();
+    }
+
+    interface Storage {
+        /** Parent of this meter's register directory {@code <dir>/<id>}; unset: {@code storage.dir}. */
+        Optional<String> dir();
+
+        Seed seed();
+    }
+
+    /** Same meaning as {@code storage.seed.*}, per meter. */
+    interface Seed {
+        Optional<String> id();
+
+        Optional<Double> deliveredKwh();
+
+        Optional<Double> receivedKwh();
+
+        Optional<Boolean> allowDecrease();
+    }
+
+    interface Gpio {
+        Optional<Integer> pulse10();
+
+        Optional<Integer> pulse100();
+
+        Optional<Integer> pulse1000();
+
+        Optional<Integer> counter();
+    }
+}
