@@ -16,11 +16,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MqttSetupTest {
 
     static MqttSetup setup(Map<String, String> p) {
+        return setup(p, "m1");
+    }
+
+    static MqttSetup setup(Map<String, String> p, String gatewayId) {
         SmallRyeConfig c = new SmallRyeConfigBuilder()
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withMapping(MqttConfig.class).withMapping(HaConfig.class)
                 .withSources(new PropertiesConfigSource(p, "test", 250)).build();
-        return MqttSetup.from(c.getConfigMapping(MqttConfig.class), c.getConfigMapping(HaConfig.class), "m1");
+        return MqttSetup.from(c.getConfigMapping(MqttConfig.class), c.getConfigMapping(HaConfig.class), gatewayId);
     }
 
     @Test
@@ -37,6 +41,8 @@ class MqttSetupTest {
         assertThat(s.energyInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.powerInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(s.healthInterval()).isEqualTo(Duration.ofSeconds(30));
+        // one meter: the gateway id is the meter id, so the last will is that meter's status topic
+        assertThat(s.willTopic()).isEqualTo("minimeter/m1/status");
     }
 
     @Test
