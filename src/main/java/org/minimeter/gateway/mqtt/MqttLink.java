@@ -5,7 +5,9 @@ import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.exceptions.ConnectionClosedException;
 import com.hivemq.client.mqtt.exceptions.ConnectionFailedException;
+import com.hivemq.client.mqtt.exceptions.MqttDecodeException;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -27,16 +29,22 @@ import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
- * The gateway's one connection to the broker, through the HiveMQ client.
+ * The gateway's one connection to the broker, through the HiveMQ client: one session for all
+ * meters.
  *
- * <p>Birth and death: {@code online} is published retained on every connect, the broker
- * holds a retained {@code offline} last will for a connection that dies, and a clean stop
- * publishes {@code offline} itself. Reconnects use the client's automatic reconnect with
+ * <p>Birth and death: {@code online} is published retained on the gateway's status topic on
+ * every connect, the broker holds a retained {@code offline} last will there for a connection
+ * that dies, and a clean stop publishes {@code offline} itself. Each meter's own status topic is
+ * its owner's to publish ({@link #publishStatus}); Home Assistant combines both. Reconnects use the client's automatic reconnect with
  * exponential backoff from 1 s to 30 s; a session is clean, because the durable outbox,
  * not the MQTT session, is what redelivers QoS 1 messages after a reconnect.
  *
  * <p>Protocol: MQTT 5 unless configured otherwise; in {@code auto} a broker that refuses
- * version 5 (Moquette, old Mosquitto) makes the link rebuild itself on 3.1.1 once.
+ * version 5 (Moquette, old Mosquitto) makes the link rebuild itself on 3.1.1 once. Refusing
+ * means answering: a CONNACK with reason UNSUPPORTED_PROTOCOL_VERSION, or a 3.1.1 CONNACK that
+ * does not decode as a version 5 one. A connection closed before any CONNACK is not a refusal:
+ * proxies, load balancers and restarting brokers accept TCP and hang up during outages, and
+ * taking that for a refusal would pin a version 5 broker to 3.1.1 for good.
  *
  * <p>Errors are logged once per distinct cause (a wrong password or an untrusted
  * certificate is one clear ERROR line, then retried quietly), never as a storm.
@@ -58,7 +66,8 @@ public final class MqttLink implements AutoCloseable {
     }
 
     private final MqttSettings settings;
-    private final Topics topics;
+    private final String statusTopic;
+    private final String homeAssistantStatusTopic;
     private final Listener listener;
     private final MqttClientSslConfig ssl;
     private final AtomicLong reconnects = new AtomicLong();
@@ -69,11 +78,28 @@ public final class MqttLink implements AutoCloseable {
     private volatile String lastError = "";
     private volatile Consumer<String> homeAssistantStatus = s -> { };
 
-    public MqttLink(MqttSettings settings, Topics topics, Listener listener) {
-        this.settings = settings;
-        this.topics = topics;
-        this.listener = listener;
+    /**
+     * @param statusTopic the gateway's status topic: birth {@code online}, will and clean stop
+     *     {@code offline}, all retained
+     * @param homeAssistantStatusTopic where Home Assistant announces its birth (subscribed on
+     *     every connect), e.g. {@code homeassistant/status}
+     */
+    public MqttLink(MqttSettings settings, String statusTopic, String homeAssistantStatusTopic, Listener listener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.statusTopic = Objects.requireNonNull(statusTopic, "statusTopic");
+        this.homeAssistantStatusTopic = Objects.requireNonNull(homeAssistantStatusTopic, "homeAssistantStatusTopic");
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.ssl = settings.tls() ? sslConfig(settings) : null;
+    }
+
+    /**
+     * Only until app/ names the gateway's status topic: one meter's topics as the gateway's.
+     *
+     * @deprecated use {@link #MqttLink(MqttSettings, String, String, Listener)}
+     */
+    @Deprecated(forRemoval = true)
+    public MqttLink(MqttSettings settings, Topics topics, Listener listener) {
+        this(settings, topics.status(), topics.homeAssistantStatus(), listener);
     }
 
     private static MqttClientSslConfig sslConfig(MqttSettings s) {
@@ -127,6 +153,15 @@ public final class MqttLink implements AutoCloseable {
         return s.publish(topic, payload, qos, retain);
     }
 
+    /**
+     * Publishes a meter's availability, {@code online} or {@code offline}, retained with QoS 1:
+     * Home Assistant shows the meter's entities only while this and the gateway's status are
+     * both {@code online}.
+     */
+    public CompletableFuture<Void> publishStatus(String meterStatusTopic, boolean online) {
+        return publish(meterStatusTopic, online ? ONLINE.clone() : OFFLINE.clone(), 1, true);
+    }
+
     private void onConnected() {
         connected = true;
         lastError = "";
@@ -135,7 +170,7 @@ public final class MqttLink implements AutoCloseable {
         }
         LOG.infof("MQTT: connected to %s:%d with MQTT %s as %s", settings.host(), settings.port(),
                 session.protocol(), settings.clientId());
-        session.publish(topics.status(), ONLINE, 1, true);
+        session.publish(statusTopic, ONLINE, 1, true);
         session.subscribeHomeAssistant();
         listener.connected(session.protocol());
     }
@@ -162,13 +197,18 @@ public final class MqttLink implements AutoCloseable {
             if (wasConnected) {
                 LOG.warnf("MQTT: connection to %s:%d lost (%s); reconnecting with backoff up to 30 s",
                         settings.host(), settings.port(), reason);
-            } else if (connects.get() > 0 && isUnreachable(cause)) {
+            } else if (connects.get() > 0 && (isUnreachable(cause) || cause instanceof ConnectionClosedException)) {
                 // A broker that was there and is restarting: expected during an outage, not an error.
                 LOG.warnf("MQTT: %s:%d still unreachable (%s); retrying with backoff up to 30 s", settings.host(),
                         settings.port(), reason);
             } else {
-                LOG.errorf("MQTT: cannot connect to %s:%d: %s; retrying with backoff up to 30 s", settings.host(),
-                        settings.port(), reason);
+                // auto never falls back on a bare hang-up; a broker that answers MQTT 5 that way needs 3.1.1 set.
+                String hint = "auto".equals(settings.protocol()) && from instanceof V5 && connects.get() == 0
+                        && cause instanceof ConnectionClosedException
+                        ? " (if this broker only speaks MQTT 3.1.1 and hangs up on version 5, set mqtt.protocol=3.1.1)"
+                        : "";
+                LOG.errorf("MQTT: cannot connect to %s:%d: %s%s; retrying with backoff up to 30 s", settings.host(),
+                        settings.port(), reason, hint);
             }
         } else {
             LOG.debugf("MQTT: still cannot connect: %s (attempt %d)", reason, ctx.getReconnector().getAttempts());
@@ -193,17 +233,18 @@ public final class MqttLink implements AutoCloseable {
         return true;
     }
 
-    /** A broker that only speaks 3.1.1 answers a version 5 CONNECT with a refusal or hangs up. */
-    private static boolean refusesVersion5(Throwable cause) {
+    /**
+     * Whether the broker answered a version 5 CONNECT with a refusal: a CONNACK saying
+     * UNSUPPORTED_PROTOCOL_VERSION, or a 3.1.1 CONNACK (return code 1, "unacceptable protocol
+     * version", as MQTT 3.1.1 section 3.1.2.2 requires) that fails to decode as a version 5 one.
+     * Both need bytes from the broker; a connection closed without any is never a refusal.
+     */
+    static boolean refusesVersion5(Throwable cause) {
         if (cause instanceof Mqtt5ConnAckException e) {
             return e.getMqttMessage().getReasonCode() == Mqtt5ConnAckReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            String name = t.getClass().getSimpleName();
-            String message = String.valueOf(t.getMessage());
-            // A 3.1.1 CONNACK read as a version 5 one fails to decode.
-            if (name.contains("Decode") || message.contains("decoding CONNACK")
-                    || name.equals("ConnectionClosedException")) {
+            if (t instanceof MqttDecodeException && String.valueOf(t.getMessage()).contains("CONNACK")) {
                 return true;
             }
         }
@@ -252,7 +293,7 @@ public final class MqttLink implements AutoCloseable {
         }
         try {
             if (connected) {
-                s.publish(topics.status(), OFFLINE, 1, true).get(3, TimeUnit.SECONDS);
+                s.publish(statusTopic, OFFLINE, 1, true).get(3, TimeUnit.SECONDS);
             }
         } catch (Exception e) {
             LOG.warnf("MQTT: could not publish offline before stopping: %s", describe(e));
@@ -310,7 +351,7 @@ public final class MqttLink implements AutoCloseable {
 
         V5() {
             Mqtt5ClientBuilder b = base(this).useMqttVersion5()
-                    .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                    .willPublish().topic(statusTopic).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
             if (settings.username().isPresent()) {
                 b = b.simpleAuth().username(settings.username().get())
@@ -337,7 +378,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
@@ -370,7 +411,7 @@ public final class MqttLink implements AutoCloseable {
 
         V3() {
             Mqtt3ClientBuilder b = base(this).useMqttVersion3()
-                    .willPublish().topic(topics.status()).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                    .willPublish().topic(statusTopic).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
             if (settings.username().isPresent()) {
                 b = b.simpleAuth().username(settings.username().get())
@@ -397,7 +438,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(topics.homeAssistantStatus()).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }

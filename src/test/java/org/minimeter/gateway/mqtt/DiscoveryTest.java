@@ -1,147 +1,150 @@
 package org.minimeter.gateway.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Home Assistant discovery against the expected sensors, written out here independently of
- * the code: every config's full payload is compared with one built from this table.
+ * Home Assistant device-based discovery and the migration to it, against golden payloads
+ * written by hand from SPEC.md section 4 and HA's MQTT discovery documentation.
  */
 class DiscoveryTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Topics T = new Topics("minimeter", "garage", "homeassistant");
-    static final String MODEL = "Mini Meter, 2 element(s), CT 200 A, 60 Hz";
+    static final Path GOLDEN = Path.of("src/test/resources/golden");
 
-    /** object id, name, state topic leaf, template, device class, state class, unit, entity category. */
-    static List<String[]> expectedSensors() {
-        List<String[]> s = new ArrayList<>();
+    static final Topics GARAGE = new Topics("minimeter", "garage", "homeassistant");
+    static final String GATEWAY_STATUS = "minimeter/gw/status";
+    static final Discovery.Intervals GARAGE_INTERVALS = new Discovery.Intervals(Duration.ofSeconds(60),
+            Duration.ofSeconds(5), Duration.ofSeconds(30));
+
+    static final Topics SHED = new Topics("minimeter", "Shed-1", "homeassistant");
+    static final Discovery.Intervals SHED_INTERVALS = new Discovery.Intervals(Duration.ofMinutes(5),
+            Duration.ofSeconds(1), Duration.ofMinutes(1));
+
+    static Discovery.Config garage() {
+        return Discovery.device(GARAGE, GATEWAY_STATUS, 2, "Mini Meter, 2 element(s), CT 200 A, 60 Hz", "1.2.3",
+                GARAGE_INTERVALS);
+    }
+
+    /** One meter: the gateway id defaults to the meter id, so both status topics are the same. */
+    static Discovery.Config shed() {
+        return Discovery.device(SHED, SHED.status(), 1, "Mini Meter, 1 element(s), CT 100 A, 50 Hz", "2.0.0",
+                SHED_INTERVALS);
+    }
+
+    static JsonNode golden(String file) throws Exception {
+        return JSON.readTree(Files.readString(GOLDEN.resolve(file)));
+    }
+
+    @Test
+    void twoElementMeterOfAMultiMeterGateway_matchesTheGoldenPayload() throws Exception {
+        Discovery.Config c = garage();
+        assertThat(c.topic()).isEqualTo("homeassistant/device/garage/config");
+        assertThat(JSON.readTree(c.payload())).isEqualTo(golden("ha-device-2-elements.json"));
+    }
+
+    @Test
+    void singleMeterGateway_matchesTheGoldenPayload_withOneAvailabilityTopic() throws Exception {
+        Discovery.Config c = shed();
+        assertThat(c.topic()).isEqualTo("homeassistant/device/Shed-1/config");
+        assertThat(JSON.readTree(c.payload())).isEqualTo(golden("ha-device-1-element.json"));
+    }
+
+    @Test
+    void migration_isHomeAssistantsDocumentedSequence_matchingTheGolden() throws Exception {
+        List<Discovery.Step> steps = Discovery.migration(SHED, 1, shed());
+        JsonNode golden = golden("ha-migration-1-element.json");
+        assertThat(steps).hasSize(golden.size());
+        for (int i = 0; i < steps.size(); i++) {
+            Discovery.Step s = steps.get(i);
+            JsonNode g = golden.get(i);
+            assertThat(s.kind().name()).as("step %d kind", i).isEqualTo(g.get("kind").asText());
+            assertThat(s.topic()).as("step %d topic", i).isEqualTo(g.get("topic").asText());
+            assertThat(s.retain()).as("step %d retain", i).isEqualTo(g.get("retain").asBoolean());
+            if (g.has("payload_golden")) {
+                assertThat(JSON.readTree(s.payload())).as("step %d", i).isEqualTo(golden(
+                        g.get("payload_golden").asText()));
+            } else if (g.get("payload").isTextual()) {
+                assertThat(new String(s.payload(), StandardCharsets.UTF_8)).as("step %d", i)
+                        .isEqualTo(g.get("payload").asText());
+            } else {
+                assertThat(JSON.readTree(s.payload())).as("step %d", i).isEqualTo(g.get("payload"));
+            }
+        }
+    }
+
+    @Test
+    void migration_coversEveryTopicEarlierVersionsPublished_andOnlyThose() {
+        // the per-sensor object ids of the previous release, 2 elements: 22 topics
+        List<String> previous = new ArrayList<>();
         for (String dir : new String[] {"delivered", "received"}) {
-            s.add(new String[] {"energy_" + dir, "Energy " + dir, "energy", "{{ value_json." + dir + "_kwh }}",
-                "energy", "total_increasing", "kWh", null});
-            for (int e = 1; e <= 2; e++) {
-                s.add(new String[] {"energy_" + dir + "_l" + e, "Energy " + dir + " L" + e, "energy",
-                    "{{ value_json.elements[" + (e - 1) + "]." + dir + "_kwh }}", "energy", "total_increasing", "kWh",
-                    null});
-            }
+            previous.addAll(List.of("energy_" + dir, "energy_" + dir + "_l1", "energy_" + dir + "_l2"));
         }
-        s.add(new String[] {"power", "Power", "power", "{{ value_json.power_w }}", "power", "measurement", "W", null});
-        s.add(new String[] {"reactive_power", "Reactive power", "power", "{{ value_json.reactive_var }}",
-            "reactive_power", "measurement", "var", null});
-        s.add(new String[] {"power_factor", "Power factor", "power", "{{ value_json.pf }}", "power_factor",
-            "measurement", null, null});
-        s.add(new String[] {"frequency", "Frequency", "power", "{{ value_json.frequency_hz }}", "frequency",
-            "measurement", "Hz", null});
+        previous.addAll(List.of("power", "reactive_power", "power_factor", "frequency"));
         for (int e = 1; e <= 2; e++) {
-            String el = "elements[" + (e - 1) + "]";
-            s.add(new String[] {"power_l" + e, "Power L" + e, "power", "{{ value_json." + el + ".power_w }}", "power",
-                "measurement", "W", null});
-            s.add(new String[] {"voltage_l" + e, "Voltage L" + e, "power", "{{ value_json." + el + ".voltage_v }}",
-                "voltage", "measurement", "V", null});
-            s.add(new String[] {"current_l" + e, "Current L" + e, "power", "{{ value_json." + el + ".current_a }}",
-                "current", "measurement", "A", null});
-            s.add(new String[] {"power_factor_l" + e, "Power factor L" + e, "power", "{{ value_json." + el + ".pf }}",
-                "power_factor", "measurement", null, null});
-            s.add(new String[] {"reactive_power_l" + e, "Reactive power L" + e, "power",
-                "{{ value_json." + el + ".reactive_var }}", "reactive_power", "measurement", "var", null});
-        }
-        s.add(new String[] {"health", "Health", "health", "{{ value_json.status }}", null, null, null, "diagnostic"});
-        s.add(new String[] {"active_alarms", "Active alarms", "health", "{{ value_json.active_alarms | count }}", null,
-            "measurement", null, "diagnostic"});
-        return s;
-    }
-
-    static JsonNode expected(String[] x) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("name", x[1]);
-        o.put("unique_id", "garage_" + x[0]);
-        o.put("object_id", "garage_" + x[0]);
-        o.put("state_topic", "minimeter/garage/" + x[2]);
-        o.put("value_template", x[3]);
-        if (x[4] != null) {
-            o.put("device_class", x[4]);
-        }
-        if (x[5] != null) {
-            o.put("state_class", x[5]);
-        }
-        if (x[6] != null) {
-            o.put("unit_of_measurement", x[6]);
-        }
-        if (x[7] != null) {
-            o.put("entity_category", x[7]);
-            o.put("json_attributes_topic", "minimeter/garage/" + x[2]);
-        }
-        o.put("availability_topic", "minimeter/garage/status");
-        o.put("payload_available", "online");
-        o.put("payload_not_available", "offline");
-        ObjectNode d = o.putObject("device");
-        d.putArray("identifiers").add("minimeter_garage");
-        d.put("name", "Mini Meter garage");
-        d.put("manufacturer", "Mini Meter Gateway");
-        d.put("model", MODEL);
-        d.put("sw_version", "1.2.3");
-        ObjectNode origin = o.putObject("origin");
-        origin.put("name", "Mini Meter Gateway");
-        origin.put("sw_version", "1.2.3");
-        return o;
-    }
-
-    @Test
-    void everyConfig_matchesTheExpectedSensorExactly() throws Exception {
-        Map<String, JsonNode> actual = new java.util.LinkedHashMap<>();
-        for (Discovery.Config c : Discovery.configs(T, 2, MODEL, "1.2.3")) {
-            actual.put(c.topic(), JSON.readTree(c.payload()));
-        }
-        List<String[]> expected = expectedSensors();
-        assertThat(actual).hasSize(expected.size());
-        for (String[] x : expected) {
-            String topic = "homeassistant/sensor/garage/" + x[0] + "/config";
-            assertThat(actual).containsKey(topic);
-            assertThat(actual.get(topic)).as(topic).isEqualTo(expected(x));
-        }
-    }
-
-    @Test
-    void energyDashboardRequirements_holdForEveryEnergySensor() throws Exception {
-        for (Discovery.Config c : Discovery.configs(T, 1, MODEL, "1")) {
-            JsonNode j = JSON.readTree(c.payload());
-            if (j.path("device_class").asText().equals("energy")) {
-                assertThat(j.get("state_class").asText()).isEqualTo("total_increasing");
-                assertThat(j.get("unit_of_measurement").asText()).isEqualTo("kWh");
+            for (String o : new String[] {"power", "voltage", "current", "power_factor", "reactive_power"}) {
+                previous.add(o + "_l" + e);
             }
         }
-        var ids = Discovery.configs(T, 2, MODEL, "1").stream().map(c -> {
-            try {
-                return JSON.readTree(c.payload()).get("unique_id").asText();
-            } catch (Exception e) {
-                throw new AssertionError(e);
+        previous.addAll(List.of("health", "active_alarms"));
+        List<String> expected = previous.stream().map(o -> "homeassistant/sensor/garage/" + o + "/config").toList();
+        assertThat(Discovery.legacyTopics(GARAGE, 2)).containsExactlyElementsOf(expected);
+        List<Discovery.Step> steps = Discovery.migration(GARAGE, 2, garage());
+        assertThat(steps.subList(0, 22)).extracting(Discovery.Step::topic).containsExactlyElementsOf(expected);
+        assertThat(steps.get(22).kind()).isEqualTo(Discovery.Step.Kind.DEVICE_CONFIG);
+        assertThat(steps.subList(23, 45)).extracting(Discovery.Step::topic).containsExactlyElementsOf(expected);
+        assertThat(steps).allMatch(Discovery.Step::retain);
+    }
+
+    @Test
+    void migration_refusesAnotherMetersDeviceConfig() {
+        assertThatThrownBy(() -> Discovery.migration(SHED, 1, garage()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("homeassistant/device/Shed-1/config");
+    }
+
+    @Test
+    void everyEnergySensor_staysEligibleForTheEnergyDashboard() throws Exception {
+        for (Discovery.Config c : List.of(garage(), shed())) {
+            JsonNode cmps = JSON.readTree(c.payload()).get("cmps");
+            int energy = 0;
+            for (JsonNode s : cmps) {
+                if (s.path("device_class").asText().equals("energy")) {
+                    energy++;
+                    assertThat(s.get("state_class").asText()).isEqualTo("total_increasing");
+                    assertThat(s.get("unit_of_measurement").asText()).isEqualTo("kWh");
+                }
             }
-        }).collect(Collectors.toList());
-        assertThat(ids).doesNotHaveDuplicates();
+            assertThat(energy).isPositive();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"PT0.2S, 10", "PT1S, 10", "PT4S, 12", "PT5.5S, 17", "PT1M, 180", "PT15M, 2700"})
+    void expireAfter_isThreeIntervals_neverUnderTenSeconds(Duration interval, long seconds) {
+        assertThat(Discovery.expireAfterSeconds(interval)).isEqualTo(seconds);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"garage, garage", "Shed-1, shed_1", "A--b__c, a_b_c", "-x-, x"})
+    void defaultEntityIds_followHomeAssistantsObjectIdRules(String id, String slug) {
+        assertThat(Discovery.slug(id)).isEqualTo(slug);
     }
 
     @Test
-    void goldenFile_energyDelivered() throws Exception {
-        JsonNode golden = JSON.readTree(Files.readString(Path.of("src/test/resources/golden/ha-energy-delivered.json")));
-        Discovery.Config c = Discovery.configs(T, 2, MODEL, "1.2.3").get(0);
-        assertThat(c.topic()).isEqualTo("homeassistant/sensor/garage/energy_delivered/config");
-        assertThat(JSON.readTree(c.payload())).isEqualTo(golden);
-    }
-
-    @Test
-    void singleElementMeter_hasNoSecondElementSensors() {
-        assertThat(Discovery.configs(T, 1, MODEL, "1")).extracting(Discovery.Config::topic)
-                .noneMatch(t -> t.contains("_l2/"))
-                .hasSize(22 - 2 - 5);
+    void intervals_mustBePositive() {
+        assertThatThrownBy(() -> new Discovery.Intervals(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
