@@ -579,7 +579,9 @@ public final class Outbox implements AutoCloseable {
      * flag, under new seqs. Each batch is synced here before it is acknowledged there, and
      * the directory goes (renamed aside, its parent forced, then deleted) only once it has
      * nothing waiting: a crash at any point at worst imports some messages twice at the next
-     * start, and loses none. The bound of this outbox applies as to any append.
+     * start, and loses none. The bound of this outbox applies as to any append. Call it
+     * before the meters start appending, so each meter's old messages come before its new
+     * ones.
      *
      * @return how many messages were moved; 0 if {@code legacyDir} does not exist
      * @throws StorageException if either outbox cannot be read or written; what was not
