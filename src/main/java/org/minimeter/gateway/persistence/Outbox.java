@@ -480,7 +480,12 @@ public final class Outbox implements AutoCloseable {
                     fsyncs.incrementAndGet();
                     crash.forced(file);
                 } catch (ClosedChannelException e) {
-                    // Replaced meanwhile: a compaction or checkpoint writes and forces the
+                    if (stillInUse(p)) {
+                        // Closed under us by an interrupt of this thread: nothing was forced.
+                        throw new StorageException("storage.dir: forcing outbox " + file + " to disk failed: "
+                                + describe(e) + " (interrupted)", e);
+                    }
+                    // Replaced meanwhile: a compaction, checkpoint or close writes and forces the
                     // whole new file, and a deleted segment held nothing waiting.
                 } catch (IOException e) {
                     throw new StorageException("storage.dir: forcing outbox " + file + " to disk failed: "
@@ -497,6 +502,13 @@ public final class Outbox implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private synchronized boolean stillInUse(PendingForce p) {
+        if (closed) {
+            return false;
+        }
+        return p.segment == null ? journal == p.channel : segments.contains(p.segment) && p.segment.channel == p.channel;
     }
 
     /** Oldest unacknowledged messages in seq order, at most {@code max}. Does not remove them. */

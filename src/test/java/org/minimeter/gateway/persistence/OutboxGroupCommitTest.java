@@ -143,6 +143,27 @@ class OutboxGroupCommitTest {
     }
 
     @Test
+    void syncInterrupted_reportsTheFailure_ratherThanClaimingDurability() {
+        Outbox o = open();
+        o.appendLater(List.of(energy(1, 1)));
+        Thread.currentThread().interrupt();
+        try {
+            // NIO closes a channel whose thread is interrupted in I/O: the force did not happen
+            assertThatThrownBy(o::sync).isInstanceOf(StorageException.class).hasMessageContaining("interrupted");
+        } finally {
+            Thread.interrupted();
+            try {
+                o.close();
+            } catch (StorageException expected) {
+                // its segment channel is closed: the final checkpoint cannot force it
+            }
+        }
+        try (Outbox again = new Outbox(root.resolve("outbox"), 16L << 20)) {
+            assertThat(again.peek(10)).as("written, so kept across a restart").hasSize(1);
+        }
+    }
+
+    @Test
     void syncOnAClosedOutbox_isRefused() {
         Outbox o = open();
         o.close();
