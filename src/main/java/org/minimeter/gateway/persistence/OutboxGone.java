@@ -13,12 +13,14 @@ final class OutboxGone {
     /** Disjoint inclusive ranges, from -> to. */
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
     private long nextSeq = 1;
+    private long checkpointNext = 1;
     private long maxSeq;
     private boolean checkpointed;
     private boolean damaged;
 
     void checkpoint(long next, long lowWater) {
         checkpointed = true;
+        checkpointNext = next;
         nextSeq = Math.max(nextSeq, next);
         if (lowWater > 1) {
             add(1, lowWater - 1);
@@ -41,14 +43,15 @@ final class OutboxGone {
     }
 
     /**
-     * Whether missing seqs can be judged: only with an intact journal do we know that a seq
-     * absent from disk was delivered rather than lost.
+     * Whether missing seqs can be judged: only with an intact checkpoint do we know that a
+     * seq absent from disk was delivered rather than lost. Unreadable bytes after it are
+     * acknowledgements that were not yet synced: they cost a re-send, not the judgement.
      */
     boolean trusted() {
         return checkpointed && !damaged;
     }
 
-    /** The journal exists but is not whole: acknowledged messages may be sent again. */
+    /** The journal exists but its checkpoint is not whole: acknowledged messages may be sent again. */
     boolean wasDamaged() {
         return damaged || !checkpointed;
     }
@@ -56,6 +59,15 @@ final class OutboxGone {
     /** Next seq at the last checkpoint, at least one past every seq the journal names. */
     long nextSeq() {
         return Math.max(nextSeq, maxSeq + 1);
+    }
+
+    /**
+     * Next seq as the checkpoint stated it. The segments were forced before it was written,
+     * so every seq below it had been durable; a seq above it may be an append a power cut
+     * took before it was synced.
+     */
+    long checkpointNext() {
+        return checkpointNext;
     }
 
     boolean contains(long seq) {

@@ -314,6 +314,52 @@ class OutboxTest {
         }
     }
 
+    /** Two meters' energy topics, the same length as {@link #TOPIC} so every record is the same size. */
+    static final String ENERGY_A = "mm/minimeter-a/e";
+    static final String ENERGY_B = "mm/minimeter-b/e";
+
+    static Message energy(String topic, String name) {
+        return Message.of(Kind.ENERGY, topic, msg(Kind.ENERGY, name).payload(), 1, true);
+    }
+
+    @Test
+    void bound_dropsOnlyEnergySupersededOnItsOwnTopic_andKeepsEveryTopicsNewest() {
+        try (Outbox o = open(10L * RECORD)) {
+            o.append(List.of(energy(ENERGY_B, "B1"), energy(ENERGY_A, "A1")));
+            appendOneByOne(o, Kind.PULSE, 8);
+            assertThat(o.stats().depth()).isEqualTo(10);
+
+            o.append(List.of(msg(Kind.PULSE, "P9")));
+            assertThat(o.peek(100)).as("each meter's only energy is its newest: pulses go first")
+                    .extracting(OutboxTest::name).startsWith("B1", "A1", "P2").endsWith("P9");
+
+            o.append(List.of(energy(ENERGY_A, "A2")));
+            assertThat(o.peek(100)).as("A2 supersedes A1; B1 is older but the newest of its meter")
+                    .extracting(OutboxTest::name).startsWith("B1", "P2").endsWith("P9", "A2").doesNotContain("A1");
+
+            o.append(List.of(energy(ENERGY_B, "B2")));
+            assertThat(o.peek(100)).extracting(OutboxTest::name).startsWith("P2").endsWith("P9", "A2", "B2");
+
+            o.append(List.of(msg(Kind.ALARM, "A-alarm")));
+            assertThat(o.peek(100)).extracting(OutboxTest::name).startsWith("P3").contains("A2", "B2")
+                    .endsWith("A-alarm");
+            assertThat(o.stats()).isEqualTo(new Outbox.Stats(10, 10L * RECORD, 4, 2));
+        }
+    }
+
+    @Test
+    void bound_afterATopicsNewestEnergyIsAcknowledged_theOneBeforeItIsKept() {
+        try (Outbox o = open(10L * RECORD)) {
+            List<Message> e = o.append(List.of(energy(ENERGY_A, "A1"), energy(ENERGY_A, "A2")));
+            appendOneByOne(o, Kind.PULSE, 8);
+            // a broker that acknowledged the newer one first: A1 is now the newest waiting for meter A
+            o.acknowledge(e.get(1).seq());
+            o.append(List.of(msg(Kind.PULSE, "P9"), msg(Kind.PULSE, "P10")));
+            assertThat(o.peek(100)).extracting(OutboxTest::name).startsWith("A1", "P2").endsWith("P10");
+            assertThat(o.stats().droppedPulses()).isEqualTo(1);
+        }
+    }
+
     @Test
     void bound_aCallLargerThanTheBoundKeepsItsNewestMessages() {
         try (Outbox o = open(10L * RECORD)) {
@@ -485,6 +531,88 @@ class OutboxTest {
         first.close();
         assertThatThrownBy(() -> first.peek(1)).isInstanceOf(IllegalStateException.class);
         open(1 << 20).close();
+    }
+
+    @Test
+    void failedStartOnAnUnreadableSegment_releasesLockAndFiles_soTheNextStartReportsTheSameError() throws IOException {
+        Path dir = root.resolve("outbox");
+        try (Outbox o = open(1 << 20)) {
+            appendOneByOne(o, Kind.PULSE, 3);
+        }
+        // a segment that cannot be read: a directory where the file should be
+        Files.createDirectories(dir.resolve(String.format("seg-%019d.log", 2)));
+        long filesBefore = openFiles();
+        StorageException first = catchStorageException(() -> open(1 << 20));
+        assertThat(first.getMessage()).startsWith("storage.dir: outbox " + dir.toAbsolutePath() + " cannot be read or written: ");
+        assertThat(openFiles()).as("no file left open").isEqualTo(filesBefore);
+        StorageException second = catchStorageException(() -> open(1 << 20));
+        assertThat(second.getMessage()).as("the real error again, not 'in use'").isEqualTo(first.getMessage());
+
+        Files.delete(dir.resolve(String.format("seg-%019d.log", 2)));
+        try (Outbox o = open(1 << 20)) {
+            assertThat(o.peek(10)).extracting(OutboxTest::name).containsExactly("P1", "P2", "P3");
+        }
+    }
+
+    @Test
+    void failedStartOnASegmentTooLargeToRead_releasesLockAndFiles_soTheNextStartReportsTheSameError() throws IOException {
+        Path dir = root.resolve("outbox");
+        try (Outbox o = open(1 << 20)) {
+            appendOneByOne(o, Kind.PULSE, 3);
+        }
+        // 3 GiB, sparse: no array can hold it
+        try (var f = new java.io.RandomAccessFile(dir.resolve(String.format("seg-%019d.log", 4)).toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        long filesBefore = openFiles();
+        StorageException first = catchStorageException(() -> open(1 << 20));
+        assertThat(first.getMessage()).contains("more than any outbox file can be");
+        assertThat(openFiles()).as("no file left open").isEqualTo(filesBefore);
+        StorageException second = catchStorageException(() -> open(1 << 20));
+        assertThat(second.getMessage()).as("the real error again, not 'in use'").isEqualTo(first.getMessage());
+    }
+
+    @Test
+    void failedStartOnADirectoryThatCannotBeWritten_releasesLockAndFiles() throws IOException {
+        Path dir = root.resolve("outbox");
+        try (Outbox o = open(1 << 20)) {
+            appendOneByOne(o, Kind.PULSE, 3);
+        }
+        // the start-up checkpoint cannot replace the journal (as on a card that turned read-only)
+        Outbox.CrashPoint readOnly = (file, pending) -> {
+            if (file.getFileName().toString().equals("acks.tmp")) {
+                throw new StorageException("storage.dir: read-only file system " + file);
+            }
+        };
+        long filesBefore = openFiles();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            assertThatThrownBy(() -> new Outbox(dir, 1 << 20, 1 << 16, 64 * 1024, readOnly))
+                    .isInstanceOf(StorageException.class).hasMessageContaining("read-only file system");
+            assertThat(openFiles()).as("attempt %d left no file open", attempt).isEqualTo(filesBefore);
+        }
+        try (Outbox o = open(1 << 20)) {
+            assertThat(o.peek(10)).hasSize(3);
+        }
+    }
+
+    private static StorageException catchStorageException(Runnable r) {
+        try {
+            r.run();
+        } catch (StorageException e) {
+            return e;
+        }
+        throw new AssertionError("expected a StorageException");
+    }
+
+    /** Open file descriptors of this JVM; -1 where /proc is not there, which makes the check vacuous. */
+    static long openFiles() throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fds)) {
+            return -1;
+        }
+        try (Stream<Path> s = Files.list(fds)) {
+            return s.count();
+        }
     }
 
     // ------------------------------------------------------------------ helpers
