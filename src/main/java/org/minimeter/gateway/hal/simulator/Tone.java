@@ -5,10 +5,10 @@ package org.minimeter.gateway.hal.simulator;
  * for sample index n and c line cycles per sample, generated a chunk at a time by a
  * recurrence seeded from the exact phase of the chunk's first sample.
  *
- * <p>Why a recurrence is exact enough: sin((k+2)w) = 2 cos(2w) sin(kw) - sin((k-2)w) is exact
+ * <p>Why a recurrence is exact enough: sin((k+4)w) = 2 cos(4w) sin(kw) - sin((k-4)w) is exact
  * in real arithmetic; in doubles each step adds a rounding of about 1e-16 of the amplitude,
- * amplified by at most 1/sin(2w) (about 11 for 60 Hz at 8 kHz) and, for a step near half a
- * turn, growing with the square of the steps. Reseeding every {@link #CHUNK} samples bounds
+ * amplified by at most 1/sin(4w) (about 5 for 60 Hz at 8 kHz) and, for a step near a whole
+ * or half turn, growing with the square of the steps. Reseeding every {@link #CHUNK} samples bounds
  * that to about 1e-10 of the amplitude in the worst case, 1e-13 typically: a millionth of a
  * 12-bit LSB, and far below the 1e-5 that the ideal-sample accuracy rows can resolve. The
  * phase of every chunk comes from the sample index, so nothing accumulates across chunks and
@@ -19,6 +19,9 @@ final class Tone {
     /** Most samples generated from one seed. */
     static final int CHUNK = 1024;
 
+    /** Interleaved recurrences per tone (the loop below is written out for 4). */
+    private static final int CHAINS = 4;
+
     private static final double TWO_PI = 2 * Math.PI;
 
     private final double amplitude;
@@ -28,7 +31,9 @@ final class Tone {
     private final double offsetRad;
     private final double stepRad;
     private final double twoCosStep;
-    private final double twoCosDoubleStep;
+    private final double twoCosChainStep;
+    /** The first samples of a chunk; a field so that generating a block allocates nothing. */
+    private final double[] seed = new double[2 * CHAINS];
 
     /**
      * @param amplitude peak, in the units written
@@ -46,7 +51,7 @@ final class Tone {
         this.offsetRad = offsetRad;
         this.stepRad = TWO_PI * order * fraction(cyclesPerSample);
         this.twoCosStep = 2 * Math.cos(stepRad);
-        this.twoCosDoubleStep = 2 * Math.cos(2 * stepRad);
+        this.twoCosChainStep = 2 * Math.cos(CHAINS * stepRad);
     }
 
     /**
@@ -83,54 +88,87 @@ final class Tone {
         for (int from = 0; from < length; from += CHUNK) {
             int to = Math.min(length, from + CHUNK);
             double angle = angleAt(first + from);
-            // Samples 0 and 1 exactly, 2 and 3 by one step of the unit-step recurrence; then
-            // even and odd samples run as two independent chains with a double step, so the
-            // loop is not limited by the latency of one chain of multiply-subtracts.
-            double s0 = peak * Math.sin(angle);
-            double s1 = peak * Math.sin(angle + stepRad);
-            double s2 = twoCosStep * s1 - s0;
-            double s3 = twoCosStep * s2 - s1;
+            // Samples 0 and 1 exactly, the next few by the unit-step recurrence; then every
+            // CHAINS-th sample forms its own chain with a CHAINS-fold step, so the loop runs
+            // CHAINS independent multiply-subtracts at once instead of waiting on one.
+            seed[0] = peak * Math.sin(angle);
+            seed[1] = peak * Math.sin(angle + stepRad);
+            for (int j = 2; j < seed.length; j++) {
+                seed[j] = twoCosStep * seed[j - 1] - seed[j - 2];
+            }
             if (add) {
-                addChains(dst, from, to, s0, s2, s1, s3);
+                addChains(dst, from, to, seed);
             } else {
-                setChains(dst, from, to, s0, s2, s1, s3);
+                setChains(dst, from, to, seed);
             }
         }
     }
 
-    private void setChains(double[] dst, int from, int to, double e0, double e1, double o0, double o1) {
-        double c = twoCosDoubleStep;
+    private void setChains(double[] dst, int from, int to, double[] seed) {
+        double c = twoCosChainStep;
+        double p0 = seed[0], p1 = seed[1], p2 = seed[2], p3 = seed[3];
+        double q0 = seed[4], q1 = seed[5], q2 = seed[6], q3 = seed[7];
         int k = from;
-        for (; k + 1 < to; k += 2) {
-            dst[k] = e0;
-            dst[k + 1] = o0;
-            double e2 = c * e1 - e0;
-            double o2 = c * o1 - o0;
-            e0 = e1;
-            e1 = e2;
-            o0 = o1;
-            o1 = o2;
+        for (; k + CHAINS <= to; k += CHAINS) {
+            dst[k] = p0;
+            dst[k + 1] = p1;
+            dst[k + 2] = p2;
+            dst[k + 3] = p3;
+            double r0 = c * q0 - p0;
+            double r1 = c * q1 - p1;
+            double r2 = c * q2 - p2;
+            double r3 = c * q3 - p3;
+            p0 = q0;
+            p1 = q1;
+            p2 = q2;
+            p3 = q3;
+            q0 = r0;
+            q1 = r1;
+            q2 = r2;
+            q3 = r3;
         }
         if (k < to) {
-            dst[k] = e0;
+            dst[k] = p0;
+        }
+        if (k + 1 < to) {
+            dst[k + 1] = p1;
+        }
+        if (k + 2 < to) {
+            dst[k + 2] = p2;
         }
     }
 
-    private void addChains(double[] dst, int from, int to, double e0, double e1, double o0, double o1) {
-        double c = twoCosDoubleStep;
+    private void addChains(double[] dst, int from, int to, double[] seed) {
+        double c = twoCosChainStep;
+        double p0 = seed[0], p1 = seed[1], p2 = seed[2], p3 = seed[3];
+        double q0 = seed[4], q1 = seed[5], q2 = seed[6], q3 = seed[7];
         int k = from;
-        for (; k + 1 < to; k += 2) {
-            dst[k] += e0;
-            dst[k + 1] += o0;
-            double e2 = c * e1 - e0;
-            double o2 = c * o1 - o0;
-            e0 = e1;
-            e1 = e2;
-            o0 = o1;
-            o1 = o2;
+        for (; k + CHAINS <= to; k += CHAINS) {
+            dst[k] += p0;
+            dst[k + 1] += p1;
+            dst[k + 2] += p2;
+            dst[k + 3] += p3;
+            double r0 = c * q0 - p0;
+            double r1 = c * q1 - p1;
+            double r2 = c * q2 - p2;
+            double r3 = c * q3 - p3;
+            p0 = q0;
+            p1 = q1;
+            p2 = q2;
+            p3 = q3;
+            q0 = r0;
+            q1 = r1;
+            q2 = r2;
+            q3 = r3;
         }
         if (k < to) {
-            dst[k] += e0;
+            dst[k] += p0;
+        }
+        if (k + 1 < to) {
+            dst[k + 1] += p1;
+        }
+        if (k + 2 < to) {
+            dst[k + 2] += p2;
         }
     }
 }
