@@ -8,6 +8,11 @@ import java.util.Locale;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
+import org.minimeter.gateway.metering.AlarmEvent;
+import org.minimeter.gateway.metering.EnergyRegister;
+import org.minimeter.gateway.metering.Measurement;
+import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.metering.Metrology;
 import org.minimeter.gateway.metering.SampleBlock;
 
 /**
@@ -15,6 +20,8 @@ import org.minimeter.gateway.metering.SampleBlock;
  * this thread's CPU time rather than of wall time: on a machine whose cores are shared, CPU
  * time is what "per core" means, and it does not count the time other processes held the
  * core. 1000 meters (2 elements, 8 kHz, 400-sample blocks, household load) cycle in turn.
+ * Variants as the benchmark's, plus {@code metered}: realistic blocks then metered as in
+ * production, the whole CPU a simulated gateway spends per meter before publishing.
  * Prints, per variant, the median and range of 5 rounds, nanoseconds per pair, and the share
  * of one core that generating 1000 meters in real time (16 M pairs/s) would take.
  *
@@ -38,7 +45,7 @@ public final class SimulatorFillCpuProbe {
         // One JVM per variant, as JMH forks: in one JVM the JIT would compile the shared code
         // for whichever variant ran first and the figures would depend on the order.
         for (String impl : new String[] {"legacy", "current"}) {
-            for (String frontEnd : new String[] {"ideal", "quantised", "noise", "realistic"}) {
+            for (String frontEnd : new String[] {"ideal", "quantised", "noise", "realistic", "metered"}) {
                 Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp", System.getProperty("java.class.path"), SimulatorFillCpuProbe.class.getName(),
                         String.valueOf(roundSeconds), impl, frontEnd).inheritIO().start();
@@ -64,18 +71,43 @@ public final class SimulatorFillCpuProbe {
                 100 * PAIRS_PER_SECOND_1000_METERS / median);
     }
 
+    /**
+     * One block-producing step per meter. {@code metered} is {@code realistic} followed by the
+     * production metering of each block: the whole per-meter cost of a simulated gateway
+     * except pacing and publishing.
+     */
     private static Runnable[] meters(String impl, String frontEnd) {
+        boolean metered = frontEnd.equals("metered");
         Runnable[] fills = new Runnable[METERS];
         for (int m = 0; m < METERS; m++) {
-            SimulatorSettings s = SimulatorFillBenchmark.settings(frontEnd, m);
+            SimulatorSettings s = SimulatorFillBenchmark.settings(metered ? "realistic" : frontEnd, m);
             SampleBlock b = new SampleBlock(2, SimulatorFillBenchmark.BLOCK);
+            SimulatedSource source = new SimulatedSource(s, MonotonicClock.SYSTEM);
+            Runnable fill;
             if (impl.equals("legacy")) {
                 SimulatorFillBenchmark.LegacyFill legacy = new SimulatorFillBenchmark.LegacyFill(s);
-                fills[m] = () -> legacy.fill(b);
+                fill = () -> legacy.fill(b);
             } else {
-                SimulatedSource source = new SimulatedSource(s, MonotonicClock.SYSTEM);
-                fills[m] = () -> source.fill(b);
+                fill = () -> source.fill(b);
             }
+            if (metered) {
+                Metrology metrology = new Metrology(MeterSpec.of(60, 200, s.sampleRate(),
+                        source.frontEnd().calibration()), new EnergyRegister(2), new Metrology.Listener() {
+                            @Override
+                            public void onMeasurement(Measurement measurement) {
+                            }
+
+                            @Override
+                            public void onAlarm(AlarmEvent event) {
+                            }
+                        });
+                Runnable generate = fill;
+                fill = () -> {
+                    generate.run();
+                    metrology.process(b);
+                };
+            }
+            fills[m] = fill;
         }
         return fills;
     }
