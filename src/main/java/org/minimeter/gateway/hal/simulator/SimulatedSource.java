@@ -131,8 +131,8 @@ public final class SimulatedSource implements WaveformSource {
         double t = first / settings.sampleRate();
         drawNoiseStarts();
         for (int e = 0; e < settings.elements(); e++) {
-            // The load is a step function of time that changes on a scale of minutes: one value
-            // per block is what a household load looks like at 50 ms resolution.
+            // A household load moves over seconds to minutes (appliance steps, a 97 s wander):
+            // one value per block is how it looks at 50 ms resolution.
             double vScale = Math.sqrt(2) * settings.voltage() / lsbV;
             double iScale = Math.sqrt(2) * settings.load().current(t, e + 1) / lsbI;
             channel(block.voltage(e), length, first, voltageTones[e], vScale, noiseStarts[2 * e]);
