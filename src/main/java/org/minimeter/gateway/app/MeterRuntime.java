@@ -2,22 +2,29 @@ package org.minimeter.gateway.app;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.AlarmEvent;
+import org.minimeter.gateway.metering.Condition;
 import org.minimeter.gateway.metering.EnergyRegister;
 import org.minimeter.gateway.metering.EnergySnapshot;
 import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.metering.MeteringEngine;
 import org.minimeter.gateway.metering.Metrology;
 import org.minimeter.gateway.metering.SampleBlock;
 import org.minimeter.gateway.outputs.OutputBank;
@@ -29,64 +36,77 @@ import org.minimeter.gateway.persistence.RegisterStore;
 import org.minimeter.gateway.persistence.SavePolicy;
 
 /**
- * One meter at run time: its source, metering, register, outputs and store, and the three
- * threads that run them: sampling (reads and meters blocks, nothing else), outputs (drives
- * the pulse lines and counter from the live register) and register (saves it and releases
- * what depends on durability). Keyed by the meter id; a process may run several.
+ * One meter at run time: its source, metering engine, register, outputs (optional) and
+ * store, as data. It owns no thread: a {@link MeterHost} calls {@link #sample} on one of a few
+ * shared sampling threads when the source's next block is due, steps the outputs from one
+ * outputs thread and saves the register from one saver, for every meter alike.
  *
- * <p>The sampling thread only reads blocks and meters them. What it produces is handed over
- * without blocking: the latest measurement by a volatile reference, alarms through a bounded
- * queue that other threads drain (a full queue counts an overflow rather than wait).
+ * <p>What sampling produces is handed over without blocking: the latest measurement by a
+ * volatile reference, alarms through a bounded queue drained by {@link #dispatchAlarms()}
+ * (a full queue counts an overflow rather than wait).
  */
 public final class MeterRuntime implements Metrology.Listener {
 
+    private static final Logger LOG = Logger.getLogger(MeterRuntime.class);
     private static final int ALARM_QUEUE = 1024;
-    /** The outputs look at the live register at least this often. */
-    private static final long OUTPUT_POLL_NANOS = 20_000_000L;
-    private static final long KEEPER_TICK_NANOS = 100_000_000L;
+    /** Blocks metered in one turn when behind, before the thread serves the next meter. */
+    private static final int BLOCKS_PER_TURN = 4;
+    /** After a failing read, the source is tried again this much later. */
+    static final long RETRY_NANOS = 100_000_000L;
+    /** A source that delivered nothing due this long has failed (stalled, unplugged). */
+    private static final long MIN_STALL_NANOS = 1_000_000_000L;
 
     private final String id;
     private final WaveformSource source;
     private final Metrology metrology;
     private final SampleBlock block;
-    private final RegisterStore store;
     private final OutputBank outputs;
     private final RegisterKeeper keeper;
     private final MonotonicClock clock;
+    private final long stallNanos;
     private final List<Consumer<PulseEvent>> pulseListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<AlarmEvent>> alarmListeners = new CopyOnWriteArrayList<>();
-    private final java.util.SortedSet<String> activeAlarms =
-            java.util.Collections.synchronizedSortedSet(new java.util.TreeSet<>());
+    private final SortedSet<String> activeAlarms = Collections.synchronizedSortedSet(new TreeSet<>());
     private final BlockingQueue<AlarmEvent> alarms = new ArrayBlockingQueue<>(ALARM_QUEUE);
     private final AtomicLong alarmOverflow = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
-    private final long startedNanos = System.nanoTime();
+    /** A save of this meter is being written on a saver thread. */
+    final AtomicBoolean saving = new AtomicBoolean();
+    private final long startedNanos;
     private volatile Measurement latest;
-    private volatile boolean running;
-    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean sourceFailed;
+    private volatile String sourceProblem = "";
+    private volatile long maxLagNanos;
+    private long lastBlockNanos;
+    private long blocks;
 
     /**
-     * @param store the meter's open register store (this runtime closes it on stop)
+     * @param store the meter's open register store (closed by {@link #finish})
      * @param start the state loaded from it (or {@link RegisterState#empty})
-     * @param lines the output lines: pulse10, pulse100, pulse1000, counter
+     * @param lines the output lines pulse10, pulse100, pulse1000, counter; empty for a meter
+     *     without physical outputs (its pulse events are still published)
      */
     public MeterRuntime(String id, MeterSpec spec, WaveformSource source, RegisterStore store, RegisterState start,
             OutputSettings outputSettings, Map<String, DigitalLine> lines, SavePolicy savePolicy,
             MonotonicClock clock, Clock wall) {
         this.id = id;
         this.source = source;
-        this.store = store;
         this.clock = clock;
         this.metrology = new Metrology(spec, new EnergyRegister(start.energy()), this);
         this.block = new SampleBlock(spec.elements(), source.blockSize());
         long delivered = start.energy().deliveredMicroWh(0);
-        this.outputs = new OutputBank(outputSettings, lines, delivered, start.counterBacklog(), clock.nanoTime(),
-                this::onAlarm);
+        this.outputs = lines.isEmpty() ? null
+                : new OutputBank(outputSettings, lines, delivered, start.counterBacklog(), clock.nanoTime(),
+                        this::onAlarm);
         PulseLedger ledger = new PulseLedger(PulseLedger.standardOutputs(outputSettings.counterWh()), delivered,
                 start.sequences());
         this.keeper = new RegisterKeeper(store, start, ledger, savePolicy, outputs, metrology::latestEnergy,
                 this::publishPulses, this::onAlarm, clock, wall);
+        long blockNanos = (long) (1e9 * source.blockSize() / spec.sampleRate());
+        this.stallNanos = Math.max(MIN_STALL_NANOS, 20 * blockNanos);
+        this.startedNanos = clock.nanoTime();
+        this.lastBlockNanos = startedNanos;
     }
 
     public String id() {
@@ -101,64 +121,100 @@ public final class MeterRuntime implements Metrology.Listener {
         return metrology.spec();
     }
 
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        Thread sampler = new Thread(this::sample, "sampler-" + id);
-        sampler.setPriority(Thread.MAX_PRIORITY);
-        threads.add(sampler);
-        threads.add(new Thread(this::driveOutputs, "outputs-" + id));
-        threads.add(new Thread(this::keepRegister, "register-" + id));
-        threads.forEach(Thread::start);
+    public MeteringEngine engine() {
+        return metrology;
     }
 
-    private void driveOutputs() {
-        while (running) {
-            try {
-                long now = clock.nanoTime();
-                long next = outputs.step(now, metrology.latestEnergy().deliveredMicroWh(0));
-                clock.sleepUntil(Math.min(next, now + OUTPUT_POLL_NANOS));
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!pauseAfter(e)) {
-                    return;
-                }
-            }
-        }
-    }
+    // --- sampling: one shared sampling thread at a time
 
-    /** Counts a loop failure and waits a poll period so a persistent fault cannot spin a core. */
-    private boolean pauseAfter(RuntimeException e) {
-        loopFailures.incrementAndGet();
-        lastFailure.set(e);
+    /**
+     * Meters the blocks that are ready at {@code now} (a few at most, so one meter that is
+     * behind cannot hold a thread the others need) and notices a source that stopped.
+     *
+     * @return when this meter wants to be called again
+     */
+    long sample(long now) {
+        int n = 0;
         try {
-            clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
-            return true;
-        } catch (InterruptedException ie) {
-            return false;
-        }
-    }
-
-    private void keepRegister() {
-        while (running) {
-            try {
-                keeper.tick(false);
-                clock.sleepUntil(clock.nanoTime() + KEEPER_TICK_NANOS);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                // A failed save raised storage_error; it is retried on the next tick.
-                if (!pauseAfter(e)) {
-                    return;
-                }
+            long due = source.nextBlockNanos();
+            maxLagNanos = Math.max(maxLagNanos, now - due);
+            while (n < BLOCKS_PER_TURN && source.poll(block, now)) {
+                metrology.process(block);
+                n++;
             }
+        } catch (RuntimeException e) {
+            // A failing read must not end metering: count it, let the logger report it, and
+            // try again later (the metering sees a gap if samples were lost).
+            loopFailures.incrementAndGet();
+            lastFailure.set(e);
+            sourceProblem = "read failed: " + e.getMessage();
+            checkStalled(now);
+            return now + RETRY_NANOS;
+        }
+        if (n > 0) {
+            blocks += n;
+            lastBlockNanos = now;
+            if (sourceFailed) {
+                sourceFailed = false;
+                sourceProblem = "";
+                onAlarm(new AlarmEvent(Condition.SOURCE_FAILED, 0, false, metrology.stats().samples(),
+                        Double.NaN, Double.NaN));
+            }
+            if (n == BLOCKS_PER_TURN) {
+                return now;
+            }
+        } else {
+            checkStalled(now);
+        }
+        long next = source.nextBlockNanos();
+        // A stalled source may keep a due time in the past: look again a little later, not at once.
+        return next - now > 0 ? next : now + (n > 0 ? 0 : RETRY_NANOS / 10);
+    }
+
+    private void checkStalled(long now) {
+        if (!sourceFailed && now - lastBlockNanos > stallNanos) {
+            sourceFailed = true;
+            if (sourceProblem.isEmpty()) {
+                sourceProblem = "no samples for " + (now - lastBlockNanos) / 1_000_000 + " ms";
+            }
+            onAlarm(new AlarmEvent(Condition.SOURCE_FAILED, 0, true, metrology.stats().samples(),
+                    (now - lastBlockNanos) / 1e9, stallNanos / 1e9));
         }
     }
 
-    private void publishPulses(List<PulseEvent> events) {
+    /** False while the source has failed: the meter is shown unavailable, alone. */
+    public boolean available() {
+        return !sourceFailed;
+    }
+
+    /** Why the source is failed, or empty. */
+    public String sourceProblem() {
+        return sourceFailed ? sourceProblem : "";
+    }
+
+    /** The latest a block was taken after it was due, in ns: how far sampling ran behind. */
+    public long maxLagNanos() {
+        return maxLagNanos;
+    }
+
+    // --- outputs: the one outputs thread
+
+    boolean hasOutputs() {
+        return outputs != null;
+    }
+
+    /** Brings the lines up to date with the live register; returns when it next needs to run. */
+    long stepOutputs(long now) {
+        return outputs == null ? Long.MAX_VALUE : outputs.step(now, metrology.latestEnergy().deliveredMicroWh(0));
+    }
+
+    // --- the register: the saver
+
+    RegisterKeeper keeper() {
+        return keeper;
+    }
+
+    void publishPulses(List<PulseEvent> events) {
         for (PulseEvent e : events) {
             for (Consumer<PulseEvent> l : pulseListeners) {
                 l.accept(e);
@@ -166,72 +222,40 @@ public final class MeterRuntime implements Metrology.Listener {
         }
     }
 
-    /** Pulse events, called on the register thread after each durable save: must not block. */
+    /**
+     * Pulse events, called on the saver thread before the save that makes them durable (after
+     * the host's {@link PulseSink} has them): must not block.
+     */
     public void addPulseListener(Consumer<PulseEvent> listener) {
         pulseListeners.add(listener);
     }
 
-    private void sample() {
-        while (running) {
-            try {
-                source.read(block);
-                metrology.process(block);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                // A failing source read must not end metering: count it, let the logger
-                // report it, and go on with the next block (the metering sees a gap).
-                if (!pauseAfter(e)) {
-                    return;
-                }
-            }
+    /**
+     * Clean stop, once sampling has stopped: the window in progress is committed and saved
+     * ({@code finalSave}), the outputs go off (their safe state), the source and the register
+     * directory are released. Each step runs even if one before it failed.
+     */
+    void finish(Runnable finalSave) {
+        List<RuntimeException> failures = new ArrayList<>();
+        runCollecting(metrology::flush, failures);
+        runCollecting(finalSave, failures);
+        if (outputs != null) {
+            runCollecting(outputs::allOff, failures);
+        }
+        runCollecting(source::close, failures);
+        runCollecting(keeper.store()::close, failures);
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
         }
     }
 
-    /**
-     * Stops cleanly: sampling ends, the window in progress is committed and saved, the
-     * outputs go off (their safe state) and the register directory is unlocked.
-     */
-    public synchronized void stop() throws InterruptedException {
-        if (!running) {
-            return;
-        }
-        running = false;
-        boolean stillRunning = false;
-        InterruptedException interrupted = null;
+    private static void runCollecting(Runnable r, List<RuntimeException> failures) {
         try {
-            // The threads see running=false within one period (at most a block, 100 ms): no
-            // interrupt, which would close a file channel mid-write on the register thread.
-            for (Thread t : threads) {
-                t.join(3000);
-                if (t.isAlive()) {
-                    t.interrupt();
-                    t.join(2000);
-                }
-                stillRunning |= t.isAlive();
-            }
-            threads.clear();
-            if (!stillRunning) {
-                // Only with the sampler gone may another thread touch the metering.
-                metrology.flush();
-            }
-            keeper.tick(true);
-        } catch (InterruptedException e) {
-            interrupted = e;
-        } finally {
-            try {
-                outputs.allOff();
-            } finally {
-                try {
-                    source.close();
-                } finally {
-                    store.close();
-                }
-            }
-        }
-        if (interrupted != null) {
-            throw interrupted;
+            r.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
         }
     }
 
@@ -241,12 +265,12 @@ public final class MeterRuntime implements Metrology.Listener {
     }
 
     public OutputBank.Status outputs() {
-        return outputs.status();
+        return outputs == null ? new OutputBank.Status(Map.of(), Map.of(), 0, 0, 0) : outputs.status();
     }
 
     /** True if the named output line is on now. */
     public boolean outputOn(String output) {
-        return outputs.lineOn(output);
+        return outputs != null && outputs.lineOn(output);
     }
 
     public long saves() {
@@ -279,11 +303,19 @@ public final class MeterRuntime implements Metrology.Listener {
         return metrology.stats();
     }
 
-    public double uptimeSeconds() {
-        return (System.nanoTime() - startedNanos) / 1e9;
+    public long blocks() {
+        return blocks;
     }
 
-    /** Alarm consumers (log, MQTT), called by {@link #dispatchAlarms()}: off the sampling thread. */
+    public double uptimeSeconds() {
+        return (clock.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /**
+     * Alarm consumers (log, MQTT), called by {@link #dispatchAlarms()}: off the sampling
+     * thread. Alarms raised before a listener is added wait in the queue until the first
+     * dispatch, which runs only once the gateway is wired, so none raised at start-up is lost.
+     */
     public void addAlarmListener(Consumer<AlarmEvent> listener) {
         alarmListeners.add(listener);
     }
@@ -303,7 +335,11 @@ public final class MeterRuntime implements Metrology.Listener {
                 activeAlarms.remove(key);
             }
             for (Consumer<AlarmEvent> l : alarmListeners) {
-                l.accept(a);
+                try {
+                    l.accept(a);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Meter %s: an alarm listener failed on %s", id, key);
+                }
             }
         }
     }

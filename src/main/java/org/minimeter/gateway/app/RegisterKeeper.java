@@ -2,6 +2,7 @@ package org.minimeter.gateway.app;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -18,17 +19,30 @@ import org.minimeter.gateway.persistence.RegisterStore;
 import org.minimeter.gateway.persistence.SavePolicy;
 
 /**
- * Makes the live register durable and releases what depends on durability. On each tick it
- * decides by the save policy whether to write; after a successful write, and only then, the
- * new values become the meter's durable energy (what publishers may show) and the counter is
- * given its new steps, so no register value a subscriber has seen can be taken back by a
- * kill -9. Pulse events are handed over just before the write (at least once, never lost).
+ * Makes the live register durable and releases what depends on durability. A save is two
+ * steps so that one saver can serve many meters with one outbox fsync: {@link #plan} decides
+ * by the save policy whether to write and hands the pulse events the save will make durable
+ * to the caller; the caller makes them durable (one group commit for every meter due), then
+ * {@link #commit} writes the register. Only after a successful write do the new values become
+ * the meter's durable energy (what publishers may show) and the counter gets its new steps,
+ * so no register value a subscriber has seen can be taken back by a kill -9.
+ *
+ * <p>Pulse events go out before the save: a kill between the two repeats them after restart
+ * (the register comes back below them and crosses the same boundaries again); releasing
+ * them after the save could lose them. A save that fails and is retried does not hand the
+ * same events over again: they are already on their way.
  */
 final class RegisterKeeper {
+
+    /** What one save will write; from {@link #plan}, for {@link #commit}. */
+    record Plan(RegisterState before, EnergySnapshot now, Map<String, Long> sequences, long newSteps,
+            List<PulseEvent> events, long atNanos, Instant at) {
+    }
 
     private final RegisterStore store;
     private final PulseLedger ledger;
     private final SavePolicy policy;
+    /** Null for a meter without physical outputs: it owes no counter steps. */
     private final OutputBank outputs;
     private final Supplier<EnergySnapshot> live;
     private final Consumer<List<PulseEvent>> events;
@@ -36,15 +50,19 @@ final class RegisterKeeper {
     private final MonotonicClock clock;
     private final Clock wall;
     private volatile RegisterState durable;
+    /** The sequences up to which events were handed over: ahead of {@link #durable} while saves fail. */
+    private Map<String, Long> released;
     private long lastSaveNanos;
     private boolean failing;
     private volatile long saves;
+    private volatile long failures;
 
     RegisterKeeper(RegisterStore store, RegisterState start, PulseLedger ledger, SavePolicy policy,
             OutputBank outputs, Supplier<EnergySnapshot> live, Consumer<List<PulseEvent>> events,
             Consumer<AlarmEvent> alarms, MonotonicClock clock, Clock wall) {
         this.store = store;
         this.durable = start;
+        this.released = new HashMap<>(start.sequences());
         this.ledger = ledger;
         this.policy = policy;
         this.outputs = outputs;
@@ -64,52 +82,90 @@ final class RegisterKeeper {
         return saves;
     }
 
-    /** Saves if the policy says so (or {@code force}); true if a save happened. */
-    synchronized boolean tick(boolean force) {
+    long failures() {
+        return failures;
+    }
+
+    boolean failing() {
+        return failing;
+    }
+
+    RegisterStore store() {
+        return store;
+    }
+
+    private long counterBacklog() {
+        return outputs == null ? 0 : outputs.counterBacklog();
+    }
+
+    /**
+     * Whether a save is due (or {@code force}d with something to save); if so, the plan, with
+     * the pulse events not handed over before. Null if nothing is due.
+     */
+    synchronized Plan plan(boolean force) {
         RegisterState before = durable;
         EnergySnapshot now = live.get();
         long accumulated = (now.deliveredMicroWh(0) - before.energy().deliveredMicroWh(0))
                 + (now.receivedMicroWh(0) - before.energy().receivedMicroWh(0));
         Map<String, Long> sequences = ledger.sequencesAt(now.deliveredMicroWh(0));
-        long newSteps = sequences.get(PulseLedger.COUNTER) - before.sequence(PulseLedger.COUNTER);
-        boolean counterChanged = newSteps > 0 || outputs.counterBacklog() != before.counterBacklog();
+        long newSteps = outputs == null ? 0 : sequences.get(PulseLedger.COUNTER) - before.sequence(PulseLedger.COUNTER);
+        boolean counterChanged = newSteps > 0 || counterBacklog() != before.counterBacklog();
         long t = clock.nanoTime();
         if (!force && !policy.due(t, lastSaveNanos, accumulated, counterChanged)) {
-            return false;
+            return null;
         }
         if (force && accumulated == 0 && !counterChanged) {
-            return false;
+            return null;
         }
         Instant at = wall.instant();
-        // Pulse events go out before the save that makes them durable: a kill between the two
-        // repeats them after restart (the register comes back below them and crosses the same
-        // boundaries again), while releasing them after the save would lose them. Subscribers
-        // see every seq at least once and de-duplicate by seq.
-        List<PulseEvent> released = ledger.eventsBetween(before.sequences(), sequences, at);
-        if (!released.isEmpty()) {
-            events.accept(released);
+        List<PulseEvent> fresh = ledger.eventsBetween(released, sequences, at);
+        for (PulseEvent e : fresh) {
+            released.merge(e.output(), e.seq(), Math::max);
         }
+        return new Plan(before, now, sequences, newSteps, fresh, t, at);
+    }
+
+    /**
+     * Writes the planned register. Its events must have been handed over (and made durable)
+     * before. On failure raises {@code storage_error} once and rethrows; the next plan retries.
+     */
+    synchronized void commit(Plan plan) {
         RegisterState next;
         try {
-            next = before.next(at, now, sequences, outputs.counterBacklog() + newSteps);
+            next = plan.before().next(plan.at(), plan.now(), plan.sequences(), counterBacklog() + plan.newSteps());
             store.save(next);
         } catch (RuntimeException e) {
+            failures++;
             if (!failing) {
                 failing = true;
-                alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, true, now.committedSamples(),
+                alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, true, plan.now().committedSamples(),
                         Double.NaN, Double.NaN));
             }
             throw e;
         }
         if (failing) {
             failing = false;
-            alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, false, now.committedSamples(),
+            alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, false, plan.now().committedSamples(),
                     Double.NaN, Double.NaN));
         }
-        lastSaveNanos = t;
+        lastSaveNanos = plan.atNanos();
         saves++;
-        outputs.addCounterSteps(newSteps);
+        if (outputs != null) {
+            outputs.addCounterSteps(plan.newSteps());
+        }
         durable = next;
+    }
+
+    /** Plan, hand the events to this keeper's own consumer, commit: one meter on its own. */
+    synchronized boolean tick(boolean force) {
+        Plan plan = plan(force);
+        if (plan == null) {
+            return false;
+        }
+        if (!plan.events().isEmpty()) {
+            events.accept(plan.events());
+        }
+        commit(plan);
         return true;
     }
 }

@@ -6,6 +6,10 @@ import org.minimeter.gateway.metering.SampleBlock;
  * The hardware boundary for line voltage and CT signals: a stream of contiguous sample
  * blocks. Implementations: the simulator (default, and the fake in tests) and hardware front
  * ends. A source signals lost samples by a jump in {@link SampleBlock#firstIndex()}.
+ *
+ * <p>A source never blocks its caller: many meters share a few sampling threads, so a source
+ * says when its next block is due and hands it over only when it is there. A front end that
+ * acquires on its own clock (a DRDY interrupt, a DMA ring) buffers between the two calls.
  */
 public interface WaveformSource extends AutoCloseable {
 
@@ -18,10 +22,21 @@ public interface WaveformSource extends AutoCloseable {
     int blockSize();
 
     /**
-     * Fills {@code block} with the next samples, waiting until they exist. Called from the
-     * sampling thread only.
+     * The monotonic time ({@link MonotonicClock#nanoTime()}) at which the next block is
+     * expected to be ready: the sampling scheduler comes back then.
      */
-    void read(SampleBlock block) throws InterruptedException;
+    long nextBlockNanos();
+
+    /**
+     * Fills {@code block} with the next samples if they are ready at {@code nowNanos}, without
+     * waiting. Called by one sampling thread at a time.
+     *
+     * @return true if the block was filled, false if nothing is ready yet (or the source is
+     *     stalled: a front end that stops delivering is detected by its caller's timeout)
+     * @throws RuntimeException when the front end failed (an I/O error): counted and alarmed by
+     *     the caller, which retries later
+     */
+    boolean poll(SampleBlock block, long nowNanos);
 
     @Override
     void close();

@@ -41,7 +41,12 @@ public enum Condition {
     /** The newest register file was damaged; an older generation was loaded. */
     REGISTER_FALLBACK("register_fallback", false),
     /** Saving the register failed; it is retried, and nothing new is published meanwhile. */
-    STORAGE_ERROR("storage_error", false);
+    STORAGE_ERROR("storage_error", false),
+    /**
+     * The meter's source has delivered no samples for longer than it should (a stalled or
+     * unplugged front end) or fails when read: the meter is unavailable until it recovers.
+     */
+    SOURCE_FAILED("source_failed", false);
 
     private final String key;
     private final boolean perElement;

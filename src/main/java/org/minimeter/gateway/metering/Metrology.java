@@ -24,7 +24,7 @@ import java.util.Set;
  * <p>Not thread-safe: one sampling thread calls {@link #process}; other threads read the
  * immutable {@link #latestEnergy()} and {@link #stats()}.
  */
-public final class Metrology {
+public final class Metrology implements MeteringEngine {
 
     /** Receives results on the sampling thread: implementations must not block. */
     public interface Listener {
@@ -161,15 +161,18 @@ public final class Metrology {
         publishStats();
     }
 
+    @Override
     public MeterSpec spec() {
         return spec;
     }
 
     /** The register as of the last closed window: safe to read from any thread. */
+    @Override
     public EnergySnapshot latestEnergy() {
         return latestEnergy;
     }
 
+    @Override
     public Stats stats() {
         return stats;
     }
@@ -234,6 +237,7 @@ public final class Metrology {
      * a second is not lost). Call only when {@link #process} is not running; the next block,
      * if any, starts a new window.
      */
+    @Override
     public void flush() {
         closeEnergyOnly();
         if (startupSamples > 0) {

@@ -6,8 +6,8 @@ import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.persistence.RegisterState;
 
 /**
- * The process {@link CrashTest} kills: one production {@link MeterRuntime} (sampling, outputs,
- * register threads) on its register directory, metering a constant 2 x 100 A load at PF 1
+ * The process {@link CrashTest} kills: one production {@link MeterRuntime} on a {@link MeterHost} (sampling,
+ * outputs, register threads) on its register directory, metering a constant 2 x 100 A load at PF 1
  * at {@code speed} x real time. It prints every released pulse event and, every 20 ms, the
  * live and durable delivered totals, until it is killed.
  *
@@ -26,7 +26,9 @@ public final class CrashChild {
         RegisterState state = meter.durable();
         meter.addPulseListener(e -> out.println("pulse " + e.output() + " " + e.seq()));
         out.println("ready " + state.generation() + " " + state.energy().deliveredMicroWh(0));
-        meter.start();
+        MeterHost host = new MeterHost(1, org.minimeter.gateway.hal.MonotonicClock.SYSTEM, PulseSink.NONE);
+        host.add(meter);
+        host.start();
         while (true) {
             Thread.sleep(20);
             out.println("live " + meter.energy().deliveredMicroWh(0) + " durable "

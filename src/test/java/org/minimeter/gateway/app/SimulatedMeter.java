@@ -23,6 +23,11 @@ public final class SimulatedMeter {
 
     /** Opens (or resumes) the register under {@code storage} and builds the meter, not started. */
     public static MeterRuntime build(String id, SimulatorSettings s, Path storage) {
+        return build(id, s, storage, true);
+    }
+
+    /** As {@link #build(String, SimulatorSettings, Path)}; without outputs the meter has no lines at all. */
+    public static MeterRuntime build(String id, SimulatorSettings s, Path storage, boolean outputs) {
         SimulatedSource source = new SimulatedSource(s, MonotonicClock.SYSTEM);
         MeterSpec spec = MeterSpec.of(s.nominalFrequency(), s.ctRating(), s.sampleRate(),
                 source.frontEnd().calibration());
@@ -32,7 +37,7 @@ public final class SimulatedMeter {
         SimulatedDigitalLines lines = new SimulatedDigitalLines(MonotonicClock.SYSTEM);
         Map<String, DigitalLine> map = new LinkedHashMap<>();
         int pin = 17;
-        for (String name : new String[] {"pulse10", "pulse100", "pulse1000", "counter"}) {
+        for (String name : outputs ? new String[] {"pulse10", "pulse100", "pulse1000", "counter"} : new String[0]) {
             map.put(name, lines.open(name, pin++));
         }
         return new MeterRuntime(id, spec, source, store, state, OutputSettings.defaults(), map,

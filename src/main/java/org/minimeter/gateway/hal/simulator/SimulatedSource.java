@@ -109,15 +109,23 @@ public final class SimulatedSource implements WaveformSource {
         return settings.blockSize();
     }
 
-    /** Paces blocks to {@code simulator.speed} simulated seconds per wall-clock second. */
+    /** Blocks are due at {@code simulator.speed} simulated seconds per wall-clock second. */
     @Override
-    public void read(SampleBlock block) throws InterruptedException {
+    public long nextBlockNanos() {
         if (startNanos < 0) {
             startNanos = clock.nanoTime();
         }
         long blocksSoFar = nextIndex / settings.blockSize();
-        clock.sleepUntil(startNanos + (long) ((blocksSoFar + 1) * blockNanos));
+        return startNanos + (long) ((blocksSoFar + 1) * blockNanos);
+    }
+
+    @Override
+    public boolean poll(SampleBlock block, long nowNanos) {
+        if (nowNanos - nextBlockNanos() < 0) {
+            return false;
+        }
         fill(block);
+        return true;
     }
 
     /** Produces the next block at once, without pacing (tests, benchmarks). */

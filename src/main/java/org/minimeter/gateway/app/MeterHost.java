@@ -1,0 +1,290 @@
+package org.minimeter.gateway.app;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import org.minimeter.gateway.hal.MonotonicClock;
+
+/**
+ * Runs any number of meters on a fixed set of shared threads, so that a meter costs a few
+ * sums and no thread, timer or connection of its own:
+ * <ul>
+ * <li>samplers (one per core): each meter is one task in a delay queue, taken when its
+ * source's next block is due, metered, and put back for the block after;
+ * <li>one outputs thread stepping the pulse lines and counters of the meters that have them;
+ * <li>one saver: every 100 ms it asks each meter whether a save is due, hands all their
+ * pulse events over with one group commit, then writes the registers on a small I/O pool,
+ * skipping a meter whose previous save is still being written (a slow SD card or a failing
+ * directory delays only its own meter);
+ * <li>the same thread dispatches every meter's alarms.
+ * </ul>
+ * A meter whose source fails raises {@code source_failed} and goes unavailable alone.
+ */
+public final class MeterHost implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(MeterHost.class);
+    static final long SAVER_TICK_MS = 100;
+    static final long ALARM_TICK_MS = 200;
+    /** The outputs look at the live register at least this often. */
+    static final long OUTPUT_POLL_NANOS = 20_000_000L;
+
+    private final List<MeterRuntime> meters = new CopyOnWriteArrayList<>();
+    private final MonotonicClock clock;
+    private final PulseSink sink;
+    private final int samplerThreads;
+    private ScheduledThreadPoolExecutor samplers;
+    private ScheduledExecutorService service;
+    private ExecutorService io;
+    private Thread outputsThread;
+    private volatile boolean running;
+
+    /** @param samplerThreads 0 for one per core */
+    public MeterHost(int samplerThreads, MonotonicClock clock, PulseSink sink) {
+        this.samplerThreads = samplerThreads > 0 ? samplerThreads : Runtime.getRuntime().availableProcessors();
+        this.clock = clock;
+        this.sink = sink;
+    }
+
+    /** Adds a meter; before {@link #start()}. */
+    public void add(MeterRuntime meter) {
+        if (running) {
+            throw new IllegalStateException("meters are added before the host starts");
+        }
+        meters.add(meter);
+    }
+
+    public List<MeterRuntime> meters() {
+        return List.copyOf(meters);
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        samplers = new ScheduledThreadPoolExecutor(samplerThreads, named("sampler", Thread.MAX_PRIORITY));
+        samplers.setRemoveOnCancelPolicy(true);
+        service = Executors.newSingleThreadScheduledExecutor(named("meter-service", Thread.NORM_PRIORITY));
+        io = Executors.newFixedThreadPool(Math.max(2, samplerThreads), named("register-io", Thread.NORM_PRIORITY));
+        for (MeterRuntime m : meters) {
+            samplers.execute(() -> turn(m));
+        }
+        if (meters.stream().anyMatch(MeterRuntime::hasOutputs)) {
+            outputsThread = named("outputs", Thread.MAX_PRIORITY - 1).newThread(this::driveOutputs);
+            outputsThread.start();
+        }
+        service.scheduleWithFixedDelay(this::saveDue, SAVER_TICK_MS, SAVER_TICK_MS, TimeUnit.MILLISECONDS);
+        service.scheduleWithFixedDelay(this::dispatchAlarms, 0, ALARM_TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private static ThreadFactory named(String prefix, int priority) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setPriority(priority);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // --- sampling
+
+    private void turn(MeterRuntime m) {
+        if (!running) {
+            return;
+        }
+        long next;
+        try {
+            next = m.sample(clock.nanoTime());
+        } catch (RuntimeException | Error e) {
+            // sample() catches its source's failures; this is a defect in the metering itself.
+            LOG.errorf(e, "Meter %s: sampling failed; trying again", m.id());
+            next = clock.nanoTime() + MeterRuntime.RETRY_NANOS;
+        }
+        try {
+            long delay = next - clock.nanoTime();
+            if (delay <= 0) {
+                samplers.execute(() -> turn(m));
+            } else {
+                samplers.schedule(() -> turn(m), delay, TimeUnit.NANOSECONDS);
+            }
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    // --- outputs
+
+    private void driveOutputs() {
+        while (running) {
+            long now = clock.nanoTime();
+            long next = now + OUTPUT_POLL_NANOS;
+            for (MeterRuntime m : meters) {
+                if (!m.hasOutputs()) {
+                    continue;
+                }
+                try {
+                    next = Math.min(next, m.stepOutputs(now));
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Meter %s: driving the outputs failed; trying again", m.id());
+                }
+            }
+            try {
+                clock.sleepUntil(next);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    // --- the register
+
+    private record Due(MeterRuntime meter, RegisterKeeper.Plan plan) {
+    }
+
+    private void saveDue() {
+        List<Due> due = new ArrayList<>();
+        for (MeterRuntime m : meters) {
+            if (m.saving.get()) {
+                continue;
+            }
+            try {
+                RegisterKeeper.Plan plan = m.keeper().plan(false);
+                if (plan != null) {
+                    due.add(new Due(m, plan));
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: preparing a register save failed", m.id());
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        if (!handOver(due)) {
+            return;
+        }
+        for (Due d : due) {
+            d.meter().saving.set(true);
+            try {
+                io.execute(() -> commit(d));
+            } catch (RejectedExecutionException e) {
+                d.meter().saving.set(false);
+            }
+        }
+    }
+
+    /** Pulse events of every meter due, then one durable commit; false if that failed. */
+    private boolean handOver(List<Due> due) {
+        boolean any = false;
+        for (Due d : due) {
+            if (!d.plan().events().isEmpty()) {
+                sink.pulses(d.meter(), d.plan().events());
+                d.meter().publishPulses(d.plan().events());
+                any = true;
+            }
+        }
+        if (!any) {
+            return true;
+        }
+        try {
+            sink.sync();
+            return true;
+        } catch (RuntimeException e) {
+            // Saving now could make the register pass pulses that are not on disk yet.
+            LOG.errorf("Register saves wait: the pulse events could not be made durable: %s", e.getMessage());
+            return false;
+        }
+    }
+
+    private void commit(Due d) {
+        try {
+            d.meter().keeper().commit(d.plan());
+        } catch (RuntimeException e) {
+            // storage_error is raised by the keeper; the next tick retries.
+            LOG.debugf("Meter %s: register save failed: %s", d.meter().id(), e.getMessage());
+        } finally {
+            d.meter().saving.set(false);
+        }
+    }
+
+    private void dispatchAlarms() {
+        for (MeterRuntime m : meters) {
+            try {
+                m.dispatchAlarms();
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: dispatching alarms failed", m.id());
+            }
+        }
+    }
+
+    /** Runs the alarm dispatch now (tests, and the final pass at stop). */
+    public void dispatchAlarmsNow() {
+        dispatchAlarms();
+    }
+
+    /**
+     * Stops sampling, outputs and saving, then stops every meter cleanly: its window in
+     * progress committed, saved (pulse events first), outputs off, directory unlocked. A meter
+     * that fails to stop is logged and the others still stop.
+     */
+    @Override
+    public synchronized void close() {
+        boolean wasRunning = running;
+        running = false;
+        if (wasRunning) {
+            samplers.shutdownNow();
+            service.shutdown();
+            awaitQuietly(samplers);
+            awaitQuietly(service);
+            if (outputsThread != null) {
+                try {
+                    outputsThread.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            io.shutdown();
+            awaitQuietly(io);
+        }
+        for (MeterRuntime m : meters) {
+            try {
+                m.finish(() -> finalSave(m));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: clean stop failed", m.id());
+            }
+        }
+        dispatchAlarms();
+    }
+
+    private void finalSave(MeterRuntime m) {
+        RegisterKeeper.Plan plan = m.keeper().plan(true);
+        if (plan == null) {
+            return;
+        }
+        if (!plan.events().isEmpty()) {
+            sink.pulses(m, plan.events());
+            m.publishPulses(plan.events());
+            sink.sync();
+        }
+        m.keeper().commit(plan);
+    }
+
+    private static void awaitQuietly(ExecutorService e) {
+        try {
+            if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("A meter thread did not stop within 5 s");
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
