@@ -6,14 +6,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.minimeter.gateway.app.config.GatewayConfig;
+import org.minimeter.gateway.app.config.GatewaySetup;
 import org.minimeter.gateway.app.config.HaConfig;
+import org.minimeter.gateway.app.config.MetersConfig;
 import org.minimeter.gateway.app.config.HalConfig;
 import org.minimeter.gateway.app.config.InvalidConfigException;
 import org.minimeter.gateway.app.config.MeterConfig;
@@ -21,6 +29,7 @@ import org.minimeter.gateway.app.config.MeterSetup;
 import org.minimeter.gateway.app.config.MqttConfig;
 import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
+import org.minimeter.gateway.app.config.SourceKind;
 import org.minimeter.gateway.app.config.SimulatorConfig;
 import org.minimeter.gateway.app.config.StorageConfig;
 import org.minimeter.gateway.hal.DigitalLine;
@@ -28,6 +37,7 @@ import org.minimeter.gateway.hal.DigitalLines;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
+import org.minimeter.gateway.hal.simulator.FaultFileSource;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.metering.AlarmEvent;
@@ -42,9 +52,10 @@ import org.minimeter.gateway.persistence.RegisterStore;
 import org.minimeter.gateway.persistence.StorageException;
 
 /**
- * Wires the meters at start-up: checks the configuration (stopping start-up on a bad value),
- * logs the effective configuration once, opens each meter's register, source and output
- * lines, and starts it. The meters are keyed by id so that more than one can run in a process.
+ * Wires the gateway at start-up: checks the configuration (stopping start-up on a bad value,
+ * with nothing started), logs the effective configuration once, opens every meter's
+ * register, source and output lines, the one outbox and the one MQTT session, and only then
+ * starts the shared threads. A start-up that fails half-way releases everything it opened.
  */
 @ApplicationScoped
 public class Gateway {
@@ -58,13 +69,18 @@ public class Gateway {
     private final OutputsConfig outputsConfig;
     private final MqttConfig mqttConfig;
     private final HaConfig haConfig;
+    private final MetersConfig metersConfig;
+    private final GatewayConfig gatewayConfig;
     private final Map<String, MeterRuntime> meters = new LinkedHashMap<>();
-    private final Map<String, MqttPublisher> publishers = new LinkedHashMap<>();
+    private volatile boolean started;
+    private MeterHost host;
+    private MqttPublisher publisher;
     private DigitalLines lines;
     private EmbeddedBroker broker;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
-            StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig) {
+            StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
+            MetersConfig metersConfig, GatewayConfig gatewayConfig) {
         this.mqttConfig = mqttConfig;
         this.haConfig = haConfig;
         this.meterConfig = meterConfig;
@@ -72,42 +88,126 @@ public class Gateway {
         this.simulatorConfig = simulatorConfig;
         this.storageConfig = storageConfig;
         this.outputsConfig = outputsConfig;
+        this.metersConfig = metersConfig;
+        this.gatewayConfig = gatewayConfig;
     }
 
     void onStart(@Observes StartupEvent event) {
-        MeterSetup setup = MeterSetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig);
-        MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.id());
+        GatewaySetup setup = GatewaySetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig,
+                metersConfig, gatewayConfig);
+        MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
         LOG.info("Mini Meter Gateway starting with:");
-        setup.describe(simulatorConfig).forEach(line -> LOG.info("  " + line));
+        setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe());
-        WaveformSource source = new SimulatedSource(setup.simulator(), MonotonicClock.SYSTEM);
-        MeterSpec spec = setup.spec(source.frontEnd());
-        RegisterStore store = null;
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
-            store = new RegisterStore(setup.storageDir(), setup.id(), setup.keep());
-            RegisterStore.Loaded loaded = store.load();
-            RegisterState state = startingState(setup, store, loaded);
-            lines = openLines(setup.gpioProvider());
-            LOG.infof("Outputs: %s", lines.description());
-            Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
-            for (var pin : setup.pins().entrySet()) {
-                outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
+            if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
+                lines = openLines(setup.meters().get(0).gpioProvider());
+                opened.push(lines);
+                LOG.infof("Outputs: %s", lines.description());
             }
-            MeterRuntime meter = new MeterRuntime(setup.id(), spec, source, store, state, setup.outputs(),
-                    outputLines, setup.savePolicy(), MonotonicClock.SYSTEM, Clock.systemUTC());
-            synchronized (meters) {
-                meters.put(setup.id(), meter);
+            List<PublishedMeter> published = new ArrayList<>();
+            String gatewayStatus = new Topics(mqtt.settings().topicPrefix(), setup.gatewayId(),
+                    mqtt.settings().discoveryPrefix()).status();
+            var intervals = new Discovery.Intervals(mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval());
+            for (MeterSetup m : setup.meters()) {
+                boolean newRegister = !Files.exists(m.registerDir());
+                MeterRuntime runtime = openMeter(m, opened);
+                synchronized (meters) {
+                    meters.put(m.id(), runtime);
+                }
+                String model = String.format("Mini Meter, %d element(s), CT %d A, %d Hz", m.elements(), m.ctRating(),
+                        m.frequency());
+                published.add(PublishedMeter.of(runtime, mqtt.settings(), gatewayStatus, intervals, model, version(),
+                        m.sampleRate(), newRegister));
             }
-            if (loaded.fellBack()) {
-                meter.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
-            }
-            meter.addAlarmListener(a -> ReadingLog.logAlarm(setup.id(), a));
             if (mqtt.embedded()) {
                 broker = EmbeddedBroker.start(mqtt.settings().host(), mqtt.settings().port());
+                opened.push(broker);
             } else {
                 LOG.infof("MQTT: using the broker at %s:%d", mqtt.settings().host(), mqtt.settings().port());
             }
-            Outbox outbox = new Outbox(store.directory().resolve("outbox"), mqtt.outboxMaxBytes());
+            Map<String, Path> registerDirs = new LinkedHashMap<>();
+            setup.meters().forEach(m -> registerDirs.put(m.id(), m.registerDir()));
+            Outbox outbox = openOutbox(setup.outboxDir(), mqtt.outboxMaxBytes(), registerDirs);
+            opened.push(outbox);
+            publisher = new MqttPublisher(published, outbox, mqtt.settings(),
+                    new Topics(mqtt.settings().topicPrefix(), setup.gatewayId(), mqtt.settings().discoveryPrefix()),
+                    mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval(), Clock.systemUTC());
+            host = new MeterHost(0, MonotonicClock.SYSTEM, publisher);
+            for (MeterRuntime m : meters()) {
+                host.add(m);
+            }
+        } catch (StorageException | IllegalArgumentException | IllegalStateException e) {
+            closeAll(opened);
+            synchronized (meters) {
+                meters.clear();
+            }
+            throw new InvalidConfigException(List.of(e.getMessage()));
+        }
+        // Everything is wired: only now does anything run (alarms raised while opening the
+        // meters, such as register_fallback, wait in their queues for the first dispatch).
+        publisher.start();
+        host.start();
+        started = true;
+        for (MeterSetup m : setup.meters()) {
+            LOG.infof("Meter %s: %d element(s), %d Hz, CT %d A, %d samples/s from the %s source, %s%s", m.id(),
+                    m.elements(), m.frequency(), m.ctRating(), m.sampleRate(), m.source(), describeSource(m),
+                    m.pins().isEmpty() ? ", no physical outputs" : "");
+        }
+        LOG.infof("Gateway %s: %d meter(s) on %d sampling thread(s)", setup.gatewayId(), meters().size(),
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The meter's source, by the provider its {@code source} names. */
+    private static WaveformSource openSource(MeterSetup m) {
+        SourceKind kind = SourceKind.byId(m.source())
+                .orElseThrow(() -> new IllegalStateException("meter " + m.id() + ": no source " + m.source()));
+        return switch (kind) {
+            case SIMULATOR -> {
+                WaveformSource s = new SimulatedSource(m.simulator(), MonotonicClock.SYSTEM);
+                yield m.faultFile().isPresent() ? new FaultFileSource(s, m.faultFile().get()) : s;
+            }
+        };
+    }
+
+    private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened) {
+        WaveformSource source = openSource(m);
+        opened.push(source);
+        MeterSpec spec = m.spec(source.frontEnd());
+        RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
+        opened.push(store);
+        RegisterStore.Loaded loaded = store.load();
+        RegisterState state = startingState(m, store, loaded);
+        Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
+        for (var pin : m.pins().entrySet()) {
+            outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
+        }
+        MeterRuntime runtime = new MeterRuntime(m.id(), spec, source, store, state, m.outputs(), outputLines,
+                m.savePolicy(), MonotonicClock.SYSTEM, Clock.systemUTC());
+        if (loaded.fellBack()) {
+            runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
+        }
+        runtime.addAlarmListener(a -> ReadingLog.logAlarm(m.id(), a));
+        return runtime;
+    }
+
+    /**
+     * The gateway's one outbox under {@code <storage.dir>/outbox}; a single meter's outbox of an
+     * earlier version ({@code <storage.dir>/<id>/outbox}) is moved into it first, before
+     * anything new is appended, so each meter's old messages still go before its new ones.
+     */
+    static Outbox openOutbox(Path dir, long maxBytes, Map<String, Path> registerDirs) {
+        Outbox outbox = new Outbox(dir, maxBytes);
+        try {
+            for (var e : registerDirs.entrySet()) {
+                Path old = e.getValue().resolve("outbox");
+                if (Files.isDirectory(old)) {
+                    long moved = outbox.importFrom(old);
+                    LOG.infof("MQTT: moved %d unsent message(s) of meter %s from %s into the gateway's outbox %s",
+                            moved, e.getKey(), old, dir);
+                }
+            }
             if (outbox.integrity().lost() > 0 || outbox.integrity().ackJournalDamaged()) {
                 LOG.errorf("MQTT: the outbox in %s was damaged on disk: %s", outbox.directory(), outbox.integrity());
             }
@@ -115,35 +215,26 @@ public class Gateway {
                 LOG.infof("MQTT: %d message(s) waiting in the outbox from before; they go first",
                         outbox.stats().depth());
             }
-            String model = String.format("Mini Meter, %d element(s), CT %d A, %d Hz", setup.elements(),
-                    setup.ctRating(), setup.frequency());
-            List<Discovery.Config> discovery = mqtt.settings().discovery()
-                    ? Discovery.configs(new Topics(mqtt.settings().topicPrefix(), setup.id(),
-                            mqtt.settings().discoveryPrefix()), setup.elements(), model, version())
-                    : List.of();
-            MqttPublisher publisher = new MqttPublisher(meter, outbox, mqtt.settings(), discovery,
-                    mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval(), setup.sampleRate(),
-                    Clock.systemUTC());
-            synchronized (meters) {
-                publishers.put(setup.id(), publisher);
-            }
-            meter.start();
-            publisher.start();
-        } catch (StorageException | IllegalArgumentException | IllegalStateException e) {
-            if (broker != null) {
-                broker.close();
-            }
-            if (store != null) {
-                store.close();
-            }
-            if (lines != null) {
-                lines.close();
-            }
-            throw new InvalidConfigException(List.of(e.getMessage()));
+            return outbox;
+        } catch (RuntimeException e) {
+            outbox.close();
+            throw e;
         }
-        LOG.infof("Meter %s: %d element(s), %d Hz, CT %d A, %d samples/s from the %s source, %s",
-                setup.id(), setup.elements(), setup.frequency(), setup.ctRating(), setup.sampleRate(),
-                source.name(), describeSource(setup));
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception e) {
+                LOG.debugf("closing after a failed start: %s", e.getMessage());
+            }
+        }
+    }
+
+    /** True once every meter is wired and running. */
+    public boolean started() {
+        return started;
     }
 
     /** The loaded register (or a new one on a first start), checked against the meter and seeded. */
@@ -215,23 +306,21 @@ public class Gateway {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        for (MeterRuntime m : meters()) {
-            try {
-                m.stop();
-                MqttPublisher p;
-                synchronized (meters) {
-                    p = publishers.get(m.id());
-                }
-                if (p != null) {
-                    p.stop(Duration.ofSeconds(3));
-                }
+        started = false;
+        if (host != null) {
+            // Every meter stops (saved, outputs off, unlocked) even if one of them fails to.
+            host.close();
+            for (MeterRuntime m : meters()) {
                 RegisterState d = m.durable();
-                LOG.infof("Meter %s stopped; register saved as generation %d: delivered %.6f kWh, received %.6f kWh;"
-                        + " outputs off", m.id(), d.generation(), d.energy().deliveredKwh(0), d.energy().receivedKwh(0));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                LOG.infof("Meter %s stopped; register saved as generation %d: delivered %.6f kWh, received %.6f kWh",
+                        m.id(), d.generation(), d.energy().deliveredKwh(0), d.energy().receivedKwh(0));
+            }
+        }
+        if (publisher != null) {
+            try {
+                publisher.stop(Duration.ofSeconds(3));
             } catch (RuntimeException e) {
-                LOG.errorf(e, "Meter %s: clean stop failed", m.id());
+                LOG.errorf(e, "MQTT: clean stop failed");
             }
         }
         if (lines != null) {
@@ -242,10 +331,8 @@ public class Gateway {
         }
     }
 
-    public Optional<MqttPublisher> publisher(String id) {
-        synchronized (meters) {
-            return Optional.ofNullable(publishers.get(id));
-        }
+    public Optional<MqttPublisher> publisher() {
+        return Optional.ofNullable(publisher);
     }
 
     public Collection<MeterRuntime> meters() {

@@ -1,15 +1,20 @@
 package org.minimeter.gateway.app;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -23,71 +28,85 @@ import org.minimeter.gateway.mqtt.Payloads;
 import org.minimeter.gateway.mqtt.Topics;
 import org.minimeter.gateway.outputs.PulseEvent;
 import org.minimeter.gateway.persistence.Outbox;
-import org.minimeter.gateway.persistence.RegisterState;
 
 /**
- * Publishes one meter to MQTT. QoS 1 messages (energy, pulse, health, alarm) are appended to
- * the durable outbox and a pump sends them in order while connected, removing each only
- * on the broker's PUBACK; after a reconnect or a restart it starts again from the oldest
- * unacknowledged one, so delivery is at least once and in order. Power (QoS 0) and the
- * status and discovery topics (retained, re-sent on every connect) bypass the outbox.
+ * Publishes every meter of the gateway over one MQTT session and one durable outbox. QoS 1
+ * messages (energy, pulse, health, alarm) are appended to the outbox and one pump sends them
+ * in order while connected, removing each only on the broker's PUBACK; after a reconnect or
+ * a restart it starts again from the oldest unacknowledged one, so delivery is at least once
+ * and in order per meter. Power (QoS 0), each meter's status and discovery (retained, re-sent
+ * on every connect) bypass the outbox.
  *
  * <p>Energy is always the durable register, so a subscriber never sees it go down: after a
- * reconnect, an energy (or health) message that a newer one of the same kind follows in
+ * reconnect, an energy (or health) message that a newer one for the same topic follows in
  * the outbox is retired unsent, so a re-sent older value can never arrive after a newer one.
+ *
+ * <p>Appends are not forced one by one: a group commit every {@value #COMMIT_MS} ms (and the
+ * register saver's own, before it writes registers past new pulses) bounds the fsyncs per
+ * second whatever the number of meters.
  */
-public final class MqttPublisher implements MqttLink.Listener {
+public final class MqttPublisher implements MqttLink.Listener, PulseSink {
 
     private static final Logger LOG = Logger.getLogger(MqttPublisher.class);
     /** QoS 1 messages in flight at once: enough to keep a LAN busy, few to re-send. */
     static final int WINDOW = 32;
+    static final long COMMIT_MS = 200;
 
-    private final MeterRuntime meter;
+    private final Map<String, PublishedMeter> meters = new LinkedHashMap<>();
     private final Outbox outbox;
-    private final Topics topics;
     private final MqttLink link;
+    private final String gatewayStatusTopic;
     private final Clock wall;
-    private final List<Discovery.Config> discovery;
     private final Duration energyInterval;
     private final Duration powerInterval;
     private final Duration healthInterval;
-    private final double sampleRate;
     private final ScheduledExecutorService scheduler;
     private final Object lock = new Object();
     private final Set<Long> inFlight = new HashSet<>();
+    /** Availability last published per meter; cleared on every connect so it is sent again. */
+    private final Map<String, Boolean> shownAvailable = new HashMap<>();
     private long lastSent = -1;
     private long generation;
     private long droppedSeen;
     private volatile boolean running;
     private Thread pump;
 
-    public MqttPublisher(MeterRuntime meter, Outbox outbox, MqttSettings settings, List<Discovery.Config> discovery,
-            Duration energyInterval, Duration powerInterval, Duration healthInterval, double sampleRate, Clock wall) {
-        this.meter = meter;
+    /**
+     * @param gatewayTopics the gateway's own topics: its status is the session's birth and last will
+     */
+    public MqttPublisher(List<PublishedMeter> meters, Outbox outbox, MqttSettings settings, Topics gatewayTopics,
+            Duration energyInterval, Duration powerInterval, Duration healthInterval, Clock wall) {
+        for (PublishedMeter m : meters) {
+            this.meters.put(m.id(), m);
+        }
         this.outbox = outbox;
-        this.topics = new Topics(settings.topicPrefix(), meter.id(), settings.discoveryPrefix());
+        this.gatewayStatusTopic = gatewayTopics.status();
         // The link calls back only after start().
-        this.link = new MqttLink(settings, topics, this);
-        this.discovery = List.copyOf(discovery);
+        this.link = new MqttLink(settings, gatewayStatusTopic, gatewayTopics.homeAssistantStatus(), this);
         this.energyInterval = energyInterval;
         this.powerInterval = powerInterval;
         this.healthInterval = healthInterval;
-        this.sampleRate = sampleRate;
         this.wall = wall;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "mqtt-" + meter.id()));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mqtt-publish");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public void start() {
         running = true;
-        meter.addPulseListener(this::onPulse);
-        meter.addAlarmListener(this::onAlarm);
+        for (PublishedMeter m : meters.values()) {
+            m.meter().addAlarmListener(a -> onAlarm(m, a));
+        }
         link.onHomeAssistantStatus(s -> {
             if ("online".equals(s.trim())) {
                 LOG.infof("MQTT: Home Assistant came online; sending discovery again");
                 submit(this::publishDiscovery);
             }
         });
-        pump = new Thread(this::pump, "mqtt-outbox-" + meter.id());
+        pump = new Thread(this::pump, "mqtt-outbox");
+        pump.setDaemon(true);
         pump.start();
         long e = energyInterval.toMillis();
         scheduler.scheduleAtFixedRate(guard(this::enqueueEnergy), e, e, TimeUnit.MILLISECONDS);
@@ -95,6 +114,7 @@ public final class MqttPublisher implements MqttLink.Listener {
         scheduler.scheduleAtFixedRate(guard(this::publishPower), p, p, TimeUnit.MILLISECONDS);
         long h = healthInterval.toMillis();
         scheduler.scheduleAtFixedRate(guard(this::enqueueHealth), h, h, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guard(this::sync), COMMIT_MS, COMMIT_MS, TimeUnit.MILLISECONDS);
         // The retained state a restart must not leave stale: energy and health right away.
         scheduler.execute(guard(this::enqueueEnergy));
         scheduler.execute(guard(this::enqueueHealth));
@@ -106,7 +126,7 @@ public final class MqttPublisher implements MqttLink.Listener {
             try {
                 r.run();
             } catch (RuntimeException ex) {
-                LOG.errorf(ex, "MQTT: publishing task failed for meter %s; it runs again next time", meter.id());
+                LOG.errorf(ex, "MQTT: publishing task failed; it runs again next time");
             }
         };
     }
@@ -114,44 +134,85 @@ public final class MqttPublisher implements MqttLink.Listener {
     // --- what goes in
 
     // The outbox's file channels must never be touched by a thread that gets interrupted (an
-    // interrupt closes a FileChannel for good): the register thread is stopped without one.
+    // interrupt closes a FileChannel for good): the threads that call in are stopped without one.
 
-    /**
-     * On the register thread, before the save that makes these pulses durable: appended (and
-     * fsynced) here and now, so a kill right after the save cannot lose them.
-     */
-    private void onPulse(PulseEvent e) {
-        enqueue(Outbox.Kind.PULSE, topics.pulse(), Payloads.pulse(e), false);
+    /** From the register saver, before the save that makes these pulses durable (then {@link #sync()}). */
+    @Override
+    public void pulses(MeterRuntime meter, List<PulseEvent> events) {
+        PublishedMeter m = meters.get(meter.id());
+        String topic = m != null ? m.topics().pulse() : meter.id() + "/pulse";
+        List<Outbox.Message> batch = new ArrayList<>(events.size());
+        for (PulseEvent e : events) {
+            batch.add(message(Outbox.Kind.PULSE, topic, Payloads.pulse(e), false));
+        }
+        append(batch);
     }
 
-    private void onAlarm(AlarmEvent a) {
+    /** Makes everything appended so far durable: one fsync for every meter's messages. */
+    @Override
+    public void sync() {
+        outbox.sync();
+    }
+
+    private void onAlarm(PublishedMeter m, AlarmEvent a) {
         byte[] payload = Payloads.alarm(a, wall.instant());
-        submit(() -> enqueue(Outbox.Kind.ALARM, topics.alarm(), payload, false));
+        submit(() -> append(List.of(message(Outbox.Kind.ALARM, m.topics().alarm(), payload, false))));
     }
 
     void enqueueEnergy() {
-        RegisterState d = meter.durable();
-        enqueue(Outbox.Kind.ENERGY, topics.energy(), Payloads.energy(d.energy(), wall.instant()), true);
+        List<Outbox.Message> batch = new ArrayList<>(meters.size());
+        for (PublishedMeter m : meters.values()) {
+            batch.add(message(Outbox.Kind.ENERGY, m.topics().energy(),
+                    Payloads.energy(m.meter().durable().energy(), wall.instant()), true));
+        }
+        append(batch);
     }
 
     void enqueueHealth() {
-        enqueue(Outbox.Kind.HEALTH, topics.health(), Payloads.health(health()), true);
+        List<Outbox.Message> batch = new ArrayList<>(meters.size());
+        for (PublishedMeter m : meters.values()) {
+            batch.add(message(Outbox.Kind.HEALTH, m.topics().health(), Payloads.health(health(m)), true));
+        }
+        append(batch);
     }
 
-    HealthReport health() {
+    HealthReport health(PublishedMeter pm) {
+        MeterRuntime meter = pm.meter();
         var stats = meter.stats();
         var outboxStats = outbox.stats();
-        RegisterState d = meter.durable();
-        return new HealthReport(wall.instant(), meter.uptimeSeconds(), sampleRate, stats.windows(),
+        var d = meter.durable();
+        return new HealthReport(wall.instant(), meter.uptimeSeconds(), pm.sampleRate(), stats.windows(),
                 stats.droppedSamples(), stats.rejectedBlocks(), meter.loopFailures(), link.reconnects(),
                 link.protocol(), outboxStats.depth(), outboxStats.dropped(), d.savedAt(), d.generation(),
                 meter.activeAlarms());
     }
 
     private void publishPower() {
-        Measurement m = meter.latest();
-        if (m != null && link.isConnected()) {
-            link.publish(topics.power(), Payloads.power(m, wall.instant()), 0, false);
+        if (!link.isConnected()) {
+            return;
+        }
+        publishAvailability();
+        for (PublishedMeter m : meters.values()) {
+            Measurement latest = m.meter().latest();
+            if (latest != null && m.meter().available()) {
+                link.publish(m.topics().power(), Payloads.power(latest, wall.instant()), 0, false);
+            }
+        }
+    }
+
+    /** Each meter's own status, retained, on change and after every connect. */
+    private void publishAvailability() {
+        for (PublishedMeter m : meters.values()) {
+            boolean available = m.meter().available();
+            Boolean shown = shownAvailable.get(m.id());
+            if (shown == null || shown != available) {
+                if (shown != null) {
+                    LOG.infof("MQTT: meter %s is %s", m.id(), available ? "available again"
+                            : "unavailable (" + m.meter().sourceProblem() + ")");
+                }
+                link.publishStatus(m.topics().status(), available);
+                shownAvailable.put(m.id(), available);
+            }
         }
     }
 
@@ -159,19 +220,61 @@ public final class MqttPublisher implements MqttLink.Listener {
         if (!link.isConnected()) {
             return;
         }
-        for (Discovery.Config c : discovery) {
-            link.publish(c.topic(), c.payload(), 1, true);
+        for (PublishedMeter m : meters.values()) {
+            if (m.device().isEmpty()) {
+                continue;
+            }
+            if (!m.migration().isEmpty() && !Files.exists(m.migrated())) {
+                migrate(m);
+            } else {
+                Discovery.Config c = m.device().get();
+                link.publish(c.topic(), c.payload(), 1, true);
+            }
         }
     }
 
-    private void enqueue(Outbox.Kind kind, String topic, byte[] payload, boolean retain) {
-        outbox.append(List.of(new Outbox.Message(0, kind, topic, payload, 1, retain)));
+    /**
+     * Home Assistant's documented move from per-sensor to device discovery, in order on the
+     * one session: migrate each old topic, the device config, then clear the old topics. Once
+     * the broker has acknowledged all of it, a marker beside the register says it is done; a
+     * disconnect before that repeats the whole sequence next time, which HA accepts.
+     */
+    private void migrate(PublishedMeter m) {
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (Discovery.Step step : m.migration()) {
+            sent.add(link.publish(step.topic(), step.payload(), 1, step.retain()));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).whenComplete((v, ex) -> {
+            if (ex != null) {
+                return;
+            }
+            try {
+                Files.writeString(m.migrated(), wall.instant() + " Home Assistant discovery migrated to "
+                        + m.device().get().topic() + "\n");
+                LOG.infof("MQTT: Home Assistant discovery of %s moved to %s (old per-sensor topics cleared)",
+                        m.id(), m.device().get().topic());
+            } catch (IOException e) {
+                LOG.warnf("MQTT: could not record the discovery migration of %s (%s); it is repeated next connect",
+                        m.id(), e.getMessage());
+            }
+        });
+    }
+
+    private static Outbox.Message message(Outbox.Kind kind, String topic, byte[] payload, boolean retain) {
+        return new Outbox.Message(0, kind, topic, payload, 1, retain);
+    }
+
+    private void append(List<Outbox.Message> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        outbox.appendLater(batch);
         long dropped = outbox.stats().dropped();
         if (dropped > droppedSeen) {
             synchronized (lock) {
                 if (dropped > droppedSeen) {
-                    LOG.errorf("MQTT: outbox for %s is full (mqtt.outbox-max-mb); %d older message(s) dropped so far"
-                            + " (health first, then superseded energy)", meter.id(), dropped);
+                    LOG.errorf("MQTT: the outbox is full (mqtt.outbox-max-mb); %d older message(s) dropped so far"
+                            + " (health first, then superseded energy)", dropped);
                     droppedSeen = dropped;
                 }
             }
@@ -195,6 +298,10 @@ public final class MqttPublisher implements MqttLink.Listener {
             inFlight.clear();
             lock.notifyAll();
         }
+        submit(() -> {
+            shownAvailable.clear();
+            publishAvailability();
+        });
         submit(this::publishDiscovery);
         submit(this::enqueueEnergy);
         submit(this::enqueueHealth);
@@ -205,7 +312,7 @@ public final class MqttPublisher implements MqttLink.Listener {
         if (!scheduler.isShutdown()) {
             try {
                 scheduler.execute(guard(task));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // stopping: the final energy and health are queued by stop()
             }
         }
@@ -231,7 +338,7 @@ public final class MqttPublisher implements MqttLink.Listener {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.errorf(e, "MQTT: outbox pump for %s failed; retrying", meter.id());
+                LOG.errorf(e, "MQTT: outbox pump failed; retrying");
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException ie) {
@@ -259,17 +366,18 @@ public final class MqttPublisher implements MqttLink.Listener {
         }
         List<Outbox.Message> pending = outbox.peek(WINDOW * 4);
         List<Outbox.Message> toSend = new ArrayList<>();
-        Map<Outbox.Kind, Long> newest = new HashMap<>();
+        // Retained state per topic: only the newest of a topic's energy or health is worth sending.
+        Map<String, Long> newest = new HashMap<>();
         for (Outbox.Message m : pending) {
             if (m.kind() == Outbox.Kind.ENERGY || m.kind() == Outbox.Kind.HEALTH) {
-                newest.put(m.kind(), m.seq());
+                newest.put(m.topic(), m.seq());
             }
         }
         for (Outbox.Message m : pending) {
             if (m.seq() <= after) {
                 continue;
             }
-            Long latest = newest.get(m.kind());
+            Long latest = newest.get(m.topic());
             if (latest != null && m.seq() < latest) {
                 // Superseded retained state: the newer message says all this one did.
                 outbox.acknowledge(m.seq());
@@ -327,21 +435,28 @@ public final class MqttPublisher implements MqttLink.Listener {
         return outbox.stats();
     }
 
+    /** Every fsync the outbox has issued: with group commit, bounded whatever the number of meters. */
+    public long outboxFsyncs() {
+        return outbox.fsyncs();
+    }
+
     public boolean connected() {
         return link.isConnected();
     }
 
-    public Topics topics() {
-        return topics;
+    public String gatewayStatusTopic() {
+        return gatewayStatusTopic;
     }
 
     /**
-     * Clean stop: the final energy and health go in, the outbox gets a moment to drain, then
-     * {@code offline} is published and the link closes. What is not delivered stays on disk.
+     * Clean stop, after the meters have stopped: the final energy and health go in, the outbox
+     * gets a moment to drain, every meter's status and the gateway's go {@code offline}, and
+     * the link closes. What is not delivered stays on disk.
      */
     public void stop(Duration drain) {
         scheduler.execute(guard(this::enqueueEnergy));
         scheduler.execute(guard(this::enqueueHealth));
+        scheduler.execute(guard(this::sync));
         scheduler.shutdown();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
@@ -366,9 +481,15 @@ public final class MqttPublisher implements MqttLink.Listener {
                 Thread.currentThread().interrupt();
             }
         }
+        if (link.isConnected()) {
+            for (PublishedMeter m : meters.values()) {
+                if (!m.topics().status().equals(gatewayStatusTopic)) {
+                    link.publishStatus(m.topics().status(), false);
+                }
+            }
+        }
         link.close();
-        LOG.infof("MQTT: %s stopped; %d message(s) left in the outbox for the next start", meter.id(),
-                outbox.stats().depth());
+        LOG.infof("MQTT: stopped; %d message(s) left in the outbox for the next start", outbox.stats().depth());
         outbox.close();
     }
 }

@@ -188,19 +188,6 @@ public final class Discovery {
         return sensors(elements).stream().map(s -> meter.legacyDiscovery(s.object())).toList();
     }
 
-    /**
-     * Only until app/ passes the gateway status topic and its publishing intervals: the full
-     * migration as retained configs, which is what publishing each of them retained achieves.
-     *
-     * @deprecated use {@link #device} and {@link #migration}
-     */
-    @Deprecated(forRemoval = true)
-    public static List<Config> configs(Topics t, int elements, String model, String swVersion) {
-        Config device = device(t, t.status(), elements, model, swVersion,
-                new Intervals(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
-        return migration(t, elements, device).stream().map(s -> new Config(s.topic(), s.payload())).toList();
-    }
-
     static long expireAfterSeconds(Duration interval) {
         long millis = Math.multiplyExact(interval.toMillis(), MISSED_PUBLICATIONS);
         return Math.max(MIN_EXPIRE_SECONDS, (millis + 999) / 1000);

@@ -48,6 +48,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         p.setProperty(IConfig.PERSISTENCE_ENABLED_PROPERTY_NAME, "false");
         p.setProperty(IConfig.ENABLE_TELEMETRY_NAME, "false");
         p.setProperty(IConfig.WEB_SOCKET_PORT_PROPERTY_NAME, "disabled");
+        // Home Assistant's device-based discovery puts every sensor of a meter in one retained
+        // message (about 10 KB for two elements); Moquette's default limit is 8092 bytes.
+        p.setProperty(IConfig.NETTY_MAX_BYTES_PROPERTY_NAME, Integer.toString(1 << 20));
         // mosquitto_sub and many tools connect without a client id
         p.setProperty(io.moquette.BrokerConstants.ALLOW_ZERO_BYTE_CLIENT_ID_PROPERTY_NAME, "true");
         EmbeddedBroker b = new EmbeddedBroker(host, port);

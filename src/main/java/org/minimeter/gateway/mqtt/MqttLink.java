@@ -92,16 +92,6 @@ public final class MqttLink implements AutoCloseable {
         this.ssl = settings.tls() ? sslConfig(settings) : null;
     }
 
-    /**
-     * Only until app/ names the gateway's status topic: one meter's topics as the gateway's.
-     *
-     * @deprecated use {@link #MqttLink(MqttSettings, String, String, Listener)}
-     */
-    @Deprecated(forRemoval = true)
-    public MqttLink(MqttSettings settings, Topics topics, Listener listener) {
-        this(settings, topics.status(), topics.homeAssistantStatus(), listener);
-    }
-
     private static MqttClientSslConfig sslConfig(MqttSettings s) {
         MqttClientSslConfigBuilder b = MqttClientSslConfig.builder();
         s.tlsCa().ifPresent(ca -> b.trustManagerFactory(TlsFiles.trust(ca)));

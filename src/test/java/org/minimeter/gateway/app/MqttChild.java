@@ -20,11 +20,7 @@ public final class MqttChild {
                 Duration.ofSeconds(5)).start();
         System.out.println("ready");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                m.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            m.close();
         }));
         Thread.sleep(Long.MAX_VALUE);
     }

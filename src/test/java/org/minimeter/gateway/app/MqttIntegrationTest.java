@@ -64,7 +64,7 @@ class MqttIntegrationTest {
                 List<MosquittoSub.Message> pulses = sub.awaitCount("minimeter/m1/pulse", 3, T);
                 List<MosquittoSub.Message> health = sub.awaitCount("minimeter/m1/health", 2, T);
                 List<MosquittoSub.Message> alarms = sub.awaitCount("minimeter/m1/alarm", 2, T);
-                List<MosquittoSub.Message> discovery = sub.awaitCount("homeassistant/sensor/m1/+/config", 22, T);
+                List<MosquittoSub.Message> discovery = sub.awaitCount("homeassistant/device/m1/config", 1, T);
 
                 JsonNode e = json(sub.awaitMessage("minimeter/m1/energy",
                         m -> json(m).get("delivered_kwh").asDouble() > 0, T));
@@ -103,18 +103,23 @@ class MqttIntegrationTest {
                 assertThat(a.get("state").asText()).isEqualTo("raised");
                 assertThat(a.get("limit").asDouble()).isEqualTo(132.0);
 
-                assertThat(discovery).extracting(MosquittoSub.Message::topic).doesNotHaveDuplicates();
-                JsonNode d = json(sub.awaitMessage("homeassistant/sensor/m1/energy_delivered/config", m -> true, T));
+                // a new meter: device-based discovery only, no per-sensor topics to migrate
+                assertThat(sub.messages("homeassistant/sensor/#")).isEmpty();
+                assertThat(discovery.get(0).retained()).isFalse();
+                JsonNode dev = json(discovery.get(0));
+                JsonNode d = dev.get("cmps").get("m1_energy_delivered");
+                assertThat(d.get("platform").asText()).isEqualTo("sensor");
                 assertThat(d.get("device_class").asText()).isEqualTo("energy");
                 assertThat(d.get("state_class").asText()).isEqualTo("total_increasing");
                 assertThat(d.get("unit_of_measurement").asText()).isEqualTo("kWh");
-                assertThat(d.get("availability_topic").asText()).isEqualTo("minimeter/m1/status");
+                assertThat(d.get("state_topic").asText()).isEqualTo("minimeter/m1/energy");
+                assertThat(dev.get("availability").toString()).contains("minimeter/m1/status");
 
                 // Home Assistant restarts: discovery is sent again
                 sub.clear();
                 new ProcessBuilder("mosquitto_pub", "-h", broker.host(), "-p", Integer.toString(broker.port()), "-t",
                         "homeassistant/status", "-m", "online").start().waitFor(5, TimeUnit.SECONDS);
-                assertThat(sub.awaitCount("homeassistant/sensor/m1/+/config", 22, T)).hasSize(22);
+                assertThat(sub.awaitCount("homeassistant/device/m1/config", 1, T)).hasSize(1);
             } finally {
                 gw.close();
             }
@@ -123,10 +128,68 @@ class MqttIntegrationTest {
                     Duration.ofSeconds(3));
             assertThat(retained).extracting(MosquittoSub.Message::topic)
                     .contains("minimeter/m1/status", "minimeter/m1/energy", "minimeter/m1/health",
-                            "homeassistant/sensor/m1/energy_delivered/config")
+                            "homeassistant/device/m1/config")
                     .doesNotContain("minimeter/m1/power", "minimeter/m1/pulse", "minimeter/m1/alarm");
             assertThat(retained).filteredOn(m -> m.topic().equals("minimeter/m1/status"))
                     .singleElement().extracting(MosquittoSub.Message::payload).isEqualTo("offline");
+        }
+    }
+
+    @Test
+    void anEarlierVersionsMeter_itsOutboxIsCarriedOver_andItsPerSensorDiscoveryMigratedOnce() throws Exception {
+        // what the single-meter version left: a register, an outbox with unsent messages, and
+        // per-sensor discovery configs retained on the broker
+        try (var store = new org.minimeter.gateway.persistence.RegisterStore(storage, "m1", 3)) {
+            store.save(org.minimeter.gateway.persistence.RegisterState.empty(2));
+        }
+        try (var old = new org.minimeter.gateway.persistence.Outbox(storage.resolve("m1/outbox"), 1 << 20)) {
+            old.append(List.of(org.minimeter.gateway.persistence.Outbox.Message.of(
+                    org.minimeter.gateway.persistence.Outbox.Kind.PULSE, "minimeter/m1/pulse",
+                    "{\"output\":\"pulse10\",\"wh\":10,\"seq\":7,\"ts\":\"2026-11-01T00:00:00Z\"}"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false)));
+        }
+        try (Mosquitto broker = Mosquitto.builder().anonymous().start()) {
+            for (String object : new String[] {"energy_delivered", "power"}) {
+                new ProcessBuilder("mosquitto_pub", "-h", broker.host(), "-p", Integer.toString(broker.port()), "-r",
+                        "-t", "homeassistant/sensor/m1/" + object + "/config", "-m", "{\"name\":\"old\"}")
+                        .start().waitFor(5, TimeUnit.SECONDS);
+            }
+            try (MosquittoSub sub = MosquittoSub.start(broker.clientOptions(), "minimeter/m1/pulse",
+                    "homeassistant/#")) {
+                PublishingMeter gw = new PublishingMeter("m1", load(10, 1).build(), storage,
+                        PublishingMeter.plain(broker.host(), broker.port(), "gw-m1"), Duration.ofSeconds(1),
+                        Duration.ofSeconds(2)).start();
+                try {
+                    sub.awaitMessage("minimeter/m1/pulse", m -> json(m).get("seq").asLong() == 7, T);
+                    sub.awaitMessage("homeassistant/device/m1/config", m -> !m.payload().isEmpty(), T);
+                    // HA's documented order on each old topic: migrate, then cleared after the device config
+                    List<String> old = sub.payloads("homeassistant/sensor/m1/energy_delivered/config");
+                    assertThat(old.get(0)).isEqualTo("{\"name\":\"old\"}");
+                    await().atMost(T).until(() -> sub.payloads("homeassistant/sensor/m1/energy_delivered/config")
+                            .contains(""));
+                    assertThat(sub.payloads("homeassistant/sensor/m1/energy_delivered/config"))
+                            .containsSubsequence("{\"name\":\"old\"}", "{\"migrate_discovery\":true}", "");
+                    await().atMost(T).until(() -> java.nio.file.Files.exists(storage.resolve("m1/"
+                            + PublishedMeter.MIGRATED)));
+                } finally {
+                    gw.close();
+                }
+                assertThat(storage.resolve("m1/outbox")).doesNotExist();
+                assertThat(MosquittoSub.fetchRetained(broker.clientOptions(), "homeassistant/sensor/#",
+                        Duration.ofSeconds(2))).as("no ghost entities").isEmpty();
+                // a restart sends the device config only
+                sub.clear();
+                gw = new PublishingMeter("m1", load(10, 1).build(), storage,
+                        PublishingMeter.plain(broker.host(), broker.port(), "gw-m1"), Duration.ofSeconds(1),
+                        Duration.ofSeconds(2)).start();
+                try {
+                    sub.awaitMessage("homeassistant/device/m1/config", m -> !m.payload().isEmpty(), T);
+                    Thread.sleep(1000);
+                    assertThat(sub.messages("homeassistant/sensor/#")).isEmpty();
+                } finally {
+                    gw.close();
+                }
+            }
         }
     }
 

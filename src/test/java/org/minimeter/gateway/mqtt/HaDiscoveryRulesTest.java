@@ -69,19 +69,6 @@ class HaDiscoveryRulesTest {
         }
     }
 
-    @Test
-    @SuppressWarnings("removal")
-    void theBridgeForTodaysCallers_passesToo() throws Exception {
-        Topics t = new Topics("minimeter", "m1", "homeassistant");
-        for (Discovery.Config c : Discovery.configs(t, 2, "model", "1")) {
-            if (c.topic().equals(t.deviceDiscovery())) {
-                assertThat(HaDiscoveryRules.check(c.topic(), JSON.readTree(c.payload()))).isEmpty();
-            } else {
-                assertThat(c.topic()).matches(LEGACY_TOPIC);
-            }
-        }
-    }
-
     static ObjectNode component(ObjectNode root, String key) {
         return (ObjectNode) root.get("cmps").get(key);
     }

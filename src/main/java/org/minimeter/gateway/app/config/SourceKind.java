@@ -26,7 +26,7 @@ public enum SourceKind {
         return id;
     }
 
-    static Optional<SourceKind> byId(String id) {
+    public static Optional<SourceKind> byId(String id) {
         return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst();
     }
 
