@@ -327,7 +327,7 @@ class GatewaySetupTest {
                 .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
                 .withMapping(MetersConfig.class).withMapping(GatewayConfig.class)
                 .withValidateUnknown(false)
-                .withSources(new PropertiesConfigSource(Path.of("config/application.properties").toUri().toURL(), 260))
+                .withSources(new PropertiesConfigSource(Path.of("examples/three-meters/config/application.properties").toUri().toURL(), 260))
                 .build();
         GatewaySetup g = setup(c);
         assertThat(g.gatewayId()).isEqualTo("demo-panel");
