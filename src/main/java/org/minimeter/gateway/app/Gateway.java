@@ -96,9 +96,14 @@ public class Gateway {
         GatewaySetup setup = GatewaySetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig,
                 metersConfig, gatewayConfig);
         MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
+        int savesPerSecond = storageConfig.maxSavesPerSecond();
+        if (savesPerSecond < 1 || savesPerSecond > 100_000) {
+            throw new InvalidConfigException(List.of("storage.max-saves-per-second=" + savesPerSecond
+                    + " is not allowed: allowed 1 to 100000"));
+        }
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
-        LOG.info("  " + mqtt.describe());
+        LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
@@ -134,7 +139,7 @@ public class Gateway {
             publisher = new MqttPublisher(published, outbox, mqtt.settings(),
                     new Topics(mqtt.settings().topicPrefix(), setup.gatewayId(), mqtt.settings().discoveryPrefix()),
                     mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval(), Clock.systemUTC());
-            host = new MeterHost(0, MonotonicClock.SYSTEM, publisher);
+            host = new MeterHost(0, MonotonicClock.SYSTEM, publisher, savesPerSecond);
             for (MeterRuntime m : meters()) {
                 host.add(m);
             }

@@ -41,6 +41,7 @@ public final class MeterHost implements AutoCloseable {
     private final MonotonicClock clock;
     private final PulseSink sink;
     private final int samplerThreads;
+    private final int savesPerTick;
     private ScheduledThreadPoolExecutor samplers;
     private ScheduledExecutorService service;
     private ExecutorService io;
@@ -49,6 +50,15 @@ public final class MeterHost implements AutoCloseable {
 
     /** @param samplerThreads 0 for one per core */
     public MeterHost(int samplerThreads, MonotonicClock clock, PulseSink sink) {
+        this(samplerThreads, clock, sink, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param samplerThreads 0 for one per core
+     * @param maxSavesPerSecond register saves per second at most, over all meters
+     */
+    public MeterHost(int samplerThreads, MonotonicClock clock, PulseSink sink, int maxSavesPerSecond) {
+        this.savesPerTick = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (long) maxSavesPerSecond * SAVER_TICK_MS / 1000));
         this.samplerThreads = samplerThreads > 0 ? samplerThreads : Runtime.getRuntime().availableProcessors();
         this.clock = clock;
         this.sink = sink;
@@ -151,19 +161,39 @@ public final class MeterHost implements AutoCloseable {
     private record Due(MeterRuntime meter, RegisterKeeper.Plan plan) {
     }
 
+    private record Candidate(MeterRuntime meter, long since) {
+    }
+
     private void saveDue() {
-        List<Due> due = new ArrayList<>();
+        // Every meter due, longest unsaved first, up to this tick's share of the save budget:
+        // each save is two fsyncs, and their number must not grow with the number of meters.
+        List<Candidate> candidates = new ArrayList<>();
         for (MeterRuntime m : meters) {
             if (m.saving.get()) {
                 continue;
             }
             try {
-                RegisterKeeper.Plan plan = m.keeper().plan(false);
-                if (plan != null) {
-                    due.add(new Due(m, plan));
+                long since = m.keeper().dueSince();
+                if (since >= 0) {
+                    candidates.add(new Candidate(m, since));
                 }
             } catch (RuntimeException e) {
-                LOG.errorf(e, "Meter %s: preparing a register save failed", m.id());
+                LOG.errorf(e, "Meter %s: checking whether a register save is due failed", m.id());
+            }
+        }
+        if (candidates.size() > savesPerTick) {
+            candidates.sort(java.util.Comparator.comparingLong(Candidate::since));
+            candidates = candidates.subList(0, savesPerTick);
+        }
+        List<Due> due = new ArrayList<>();
+        for (Candidate c : candidates) {
+            try {
+                RegisterKeeper.Plan plan = c.meter().keeper().plan(false);
+                if (plan != null) {
+                    due.add(new Due(c.meter(), plan));
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: preparing a register save failed", c.meter().id());
             }
         }
         if (due.isEmpty()) {

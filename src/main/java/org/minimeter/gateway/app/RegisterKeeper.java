@@ -99,6 +99,21 @@ final class RegisterKeeper {
     }
 
     /**
+     * When this meter's save became due by the policy (its last save time), or -1 if it is not
+     * due: looks, changes nothing. A saver with a budget serves the longest unsaved first.
+     */
+    synchronized long dueSince() {
+        RegisterState before = durable;
+        EnergySnapshot now = live.get();
+        long accumulated = (now.deliveredMicroWh(0) - before.energy().deliveredMicroWh(0))
+                + (now.receivedMicroWh(0) - before.energy().receivedMicroWh(0));
+        boolean counterChanged = outputs != null && (ledger.sequencesAt(now.deliveredMicroWh(0))
+                .get(PulseLedger.COUNTER) > before.sequence(PulseLedger.COUNTER)
+                || counterBacklog() != before.counterBacklog());
+        return policy.due(clock.nanoTime(), lastSaveNanos, accumulated, counterChanged) ? lastSaveNanos : -1;
+    }
+
+    /**
      * Whether a save is due (or {@code force}d with something to save); if so, the plan, with
      * the pulse events not handed over before. Null if nothing is due.
      */

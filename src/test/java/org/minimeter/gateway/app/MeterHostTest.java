@@ -16,9 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.minimeter.gateway.hal.FrontEnd;
+import org.minimeter.gateway.hal.ForwardingSource;
 import org.minimeter.gateway.hal.MonotonicClock;
-import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.metering.AlarmEvent;
@@ -40,33 +39,12 @@ class MeterHostTest {
     Path storage;
 
     /** A simulated source that can be made to stop delivering, or to throw on every read. */
-    static final class Switchable implements WaveformSource {
-        final SimulatedSource inner;
+    static final class Switchable extends ForwardingSource {
         final AtomicBoolean stalled = new AtomicBoolean();
         final AtomicBoolean throwing = new AtomicBoolean();
 
         Switchable(SimulatorSettings s) {
-            inner = new SimulatedSource(s, MonotonicClock.SYSTEM);
-        }
-
-        @Override
-        public String name() {
-            return "switchable";
-        }
-
-        @Override
-        public FrontEnd frontEnd() {
-            return inner.frontEnd();
-        }
-
-        @Override
-        public int blockSize() {
-            return inner.blockSize();
-        }
-
-        @Override
-        public long nextBlockNanos() {
-            return inner.nextBlockNanos();
+            super(new SimulatedSource(s, MonotonicClock.SYSTEM));
         }
 
         @Override
@@ -76,10 +54,6 @@ class MeterHostTest {
             }
             boolean filled = inner.poll(block, nowNanos);
             return filled && !stalled.get();
-        }
-
-        @Override
-        public void close() {
         }
     }
 
@@ -209,5 +183,42 @@ class MeterHostTest {
                         .isEqualTo(m.energy().deliveredMicroWh(0));
             }
         }
+    }
+
+    @Test
+    void theSaveBudgetBoundsSavesWhateverTheNumberOfMeters_andEveryMeterGetsItsTurn() {
+        List<Built> built = new ArrayList<>();
+        // 40 meters each due every second, 10 saves a second for all of them
+        try (MeterHost host = new MeterHost(2, MonotonicClock.SYSTEM, PulseSink.NONE, 10)) {
+            for (int k = 0; k < 40; k++) {
+                built.add(meter("b" + k, 100));
+                host.add(built.get(k).meter());
+            }
+            host.start();
+            await().atMost(T).until(() -> built.stream().allMatch(b -> b.meter().saves() >= 1));
+            long before = built.stream().mapToLong(b -> b.meter().saves()).sum();
+            long t0 = System.nanoTime();
+            await().atMost(T).until(() -> built.stream().allMatch(b -> b.meter().saves() >= 3));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long saves = built.stream().mapToLong(b -> b.meter().saves()).sum() - before;
+            // one tick's share (1 save per 100 ms) at most, plus the tick in progress
+            assertThat(saves).isLessThanOrEqualTo((long) Math.ceil(seconds * 10) + 1);
+        }
+    }
+
+    @Test
+    void anAlarmRaisedWhileWiring_waitsForItsListeners() {
+        Built b = meter("w", 10);
+        // raised as the gateway does for a register fallback, before anything listens or runs
+        b.meter().onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, 3, Double.NaN));
+        List<AlarmEvent> late = new CopyOnWriteArrayList<>();
+        b.meter().addAlarmListener(late::add);
+        try (MeterHost host = new MeterHost(1, MonotonicClock.SYSTEM, PulseSink.NONE)) {
+            host.add(b.meter());
+            host.start();
+            await().atMost(T).until(() -> late.stream().anyMatch(a -> a.condition() == Condition.REGISTER_FALLBACK));
+        }
+        assertThat(b.alarms()).anyMatch(a -> a.condition() == Condition.REGISTER_FALLBACK);
+        assertThat(b.meter().activeAlarms()).contains("register_fallback");
     }
 }

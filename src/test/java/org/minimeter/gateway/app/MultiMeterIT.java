@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -172,6 +173,22 @@ class MultiMeterIT {
             List<MosquittoSub.Message> retained = MosquittoSub.fetchRetained(broker.clientOptions(),
                     "minimeter/+/status", Duration.ofSeconds(3));
             assertThat(retained).hasSize(4).allSatisfy(m -> assertThat(m.payload()).isEqualTo("offline"));
+        }
+    }
+
+    @Test
+    void aBadValue_stopsStartUpWithOnlyItsMessage_andLeavesNothingLocked() throws Exception {
+        try (Mosquitto broker = Mosquitto.builder().anonymous().start()) {
+            writeConfig(broker, work.resolve("never"));
+            Files.writeString(work.resolve("config/application.properties"),
+                    "meters.shop.frequency=55\nmeters.house-b.gpio.pulse10=17\n", StandardOpenOption.APPEND);
+            Process gw = startGateway();
+            assertThat(gw.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String log = Files.readString(work.resolve("gateway.log"));
+            assertThat(gw.exitValue()).as(log).isEqualTo(1);
+            assertThat(log).contains("Invalid configuration", "meters.shop.frequency=55 is not allowed: allowed 50 or 60")
+                    .contains("meters.house-b.gpio.pulse10").doesNotContain("Exception", "\tat ");
+            assertThat(work.resolve("data")).doesNotExist();
         }
     }
 }

@@ -40,6 +40,12 @@ public final class PublishingMeter implements AutoCloseable {
 
     public PublishingMeter(Map<String, SimulatorSettings> meters, Path storage, MqttSettings mqtt,
             Duration energyInterval, Duration powerInterval, Duration healthInterval, boolean outputs) {
+        this(meters, storage, mqtt, energyInterval, powerInterval, healthInterval, outputs, 50);
+    }
+
+    public PublishingMeter(Map<String, SimulatorSettings> meters, Path storage, MqttSettings mqtt,
+            Duration energyInterval, Duration powerInterval, Duration healthInterval, boolean outputs,
+            int maxSavesPerSecond) {
         List<PublishedMeter> published = new ArrayList<>();
         List<MeterRuntime> runtimes = new ArrayList<>();
         String gatewayStatus = new Topics(mqtt.topicPrefix(), new TreeMap<>(meters).firstKey(),
@@ -60,7 +66,7 @@ public final class PublishingMeter implements AutoCloseable {
         this.publisher = new MqttPublisher(published, outbox, mqtt,
                 new Topics(mqtt.topicPrefix(), meter.id(), mqtt.discoveryPrefix()), energyInterval,
                 powerInterval, healthInterval, Clock.systemUTC());
-        this.host = new MeterHost(0, MonotonicClock.SYSTEM, publisher);
+        this.host = new MeterHost(0, MonotonicClock.SYSTEM, publisher, maxSavesPerSecond);
         runtimes.forEach(host::add);
     }
 

@@ -1,7 +1,5 @@
 package org.minimeter.gateway.app.config;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +29,15 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
     public static final String DEFAULT_ID = "minimeter-gateway";
 
     /** Every key a meter may set after {@code meters.<id>.}, read off the mapping itself. */
-    public static final Set<String> METER_KEYS = Set.copyOf(keys("", MetersConfig.MeterEntry.class));
+    // Written out rather than read off the mapping by reflection at run time, which a native
+    // image would not have; GatewaySetupTest checks this list against MetersConfig.MeterEntry.
+    public static final Set<String> METER_KEYS = Set.of("block-ms", "creep-fraction", "ct-rating",
+            "ct-reversed-seconds", "elements", "frequency", "frequency-tolerance-pct", "gpio.counter", "gpio.pulse10",
+            "gpio.pulse100", "gpio.pulse1000", "sample-rate", "simulator.adc-bits", "simulator.current",
+            "simulator.fault-file", "simulator.harmonics", "simulator.line-frequency", "simulator.noise-lsb",
+            "simulator.phase-deg", "simulator.seed", "simulator.skew-us", "simulator.speed", "simulator.voltage",
+            "source", "storage.dir", "storage.seed.allow-decrease", "storage.seed.delivered-kwh", "storage.seed.id",
+            "storage.seed.received-kwh", "window-cycles");
 
     public GatewaySetup {
         meters = List.copyOf(meters);
@@ -222,23 +228,5 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
 
     private static Path canonical(Path path) {
         return Path.of(path.toAbsolutePath().normalize().toString().toLowerCase(Locale.ROOT));
-    }
-
-    /** Kebab-case key names of a mapping group, as SmallRye derives them from the method names. */
-    private static List<String> keys(String prefix, Class<?> group) {
-        List<String> keys = new ArrayList<>();
-        for (Method method : group.getMethods()) {
-            if (Modifier.isStatic(method.getModifiers()) || method.isDefault() || method.getParameterCount() > 0) {
-                continue;
-            }
-            String name = prefix + method.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
-            if (method.getReturnType().isInterface() && method.getReturnType() != List.class
-                    && method.getReturnType() != Map.class && !method.getReturnType().getName().startsWith("java.")) {
-                keys.addAll(keys(name + ".", method.getReturnType()));
-            } else {
-                keys.add(name);
-            }
-        }
-        return keys;
     }
 }

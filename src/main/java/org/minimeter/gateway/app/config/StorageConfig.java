@@ -22,6 +22,14 @@ public interface StorageConfig {
     @WithDefault("1s")
     Duration saveInterval();
 
+    /**
+     * Register saves the gateway makes per second at most, over all its meters: each costs two
+     * fsyncs, so this bounds the storage's wear whatever the number of meters. Meters that are
+     * due wait their turn, longest unsaved first.
+     */
+    @WithDefault("50")
+    int maxSavesPerSecond();
+
     /** Register generations kept on disk (fallbacks if the newest is damaged). */
     @WithDefault("3")
     int keep();

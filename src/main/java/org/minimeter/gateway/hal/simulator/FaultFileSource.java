@@ -2,7 +2,7 @@ package org.minimeter.gateway.hal.simulator;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.minimeter.gateway.hal.FrontEnd;
+import org.minimeter.gateway.hal.ForwardingSource;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.SampleBlock;
 
@@ -12,40 +12,19 @@ import org.minimeter.gateway.metering.SampleBlock;
  * ({@code simulator.fault-file}). The samples produced meanwhile are discarded, as a real
  * front end's would be lost, so the metering sees the gap when the file goes away.
  */
-public final class FaultFileSource implements WaveformSource {
+public final class FaultFileSource extends ForwardingSource {
 
     /** The file is looked at no more often than this: a stat per block per meter adds up. */
     private static final long CHECK_NANOS = 200_000_000L;
 
-    private final WaveformSource inner;
     private final Path file;
     private long checkedAt;
     private boolean checked;
     private boolean faulted;
 
     public FaultFileSource(WaveformSource inner, Path file) {
-        this.inner = inner;
+        super(inner);
         this.file = file;
-    }
-
-    @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public FrontEnd frontEnd() {
-        return inner.frontEnd();
-    }
-
-    @Override
-    public int blockSize() {
-        return inner.blockSize();
-    }
-
-    @Override
-    public long nextBlockNanos() {
-        return inner.nextBlockNanos();
     }
 
     @Override
@@ -57,10 +36,5 @@ public final class FaultFileSource implements WaveformSource {
         }
         boolean filled = inner.poll(block, nowNanos);
         return filled && !faulted;
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

@@ -344,4 +344,27 @@ class GatewaySetupTest {
         assertThat(g.meters()).allSatisfy(m -> assertThat(m.simulator().speed()).isEqualTo(10));
         assertThat(meter(g, "house-a").simulator().seed()).isNotEqualTo(meter(g, "house-b").simulator().seed());
     }
+
+    @Test
+    void meterKeys_areExactlyTheKeysOfTheMapping() {
+        assertThat(GatewaySetup.METER_KEYS).containsExactlyInAnyOrderElementsOf(keys("", MetersConfig.MeterEntry.class));
+    }
+
+    /** Kebab-case key names of a mapping group, as SmallRye derives them from the method names. */
+    static java.util.List<String> keys(String prefix, Class<?> group) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (java.lang.reflect.Method method : group.getMethods()) {
+            if (java.lang.reflect.Modifier.isStatic(method.getModifiers()) || method.isDefault() || method.getParameterCount() > 0) {
+                continue;
+            }
+            String name = prefix + method.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+            if (method.getReturnType().isInterface() && method.getReturnType() != java.util.List.class
+                    && method.getReturnType() != java.util.Map.class && !method.getReturnType().getName().startsWith("java.")) {
+                keys.addAll(keys(name + ".", method.getReturnType()));
+            } else {
+                keys.add(name);
+            }
+        }
+        return keys;
+    }
 }
