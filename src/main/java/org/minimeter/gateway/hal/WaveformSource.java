@@ -38,6 +38,14 @@ public interface WaveformSource extends AutoCloseable {
      */
     boolean poll(SampleBlock block, long nowNanos);
 
+    /**
+     * True once a finite source (a recording replayed without loop) has delivered its last
+     * block: the meter keeps its register and reports that its source has ended.
+     */
+    default boolean ended() {
+        return false;
+    }
+
     @Override
     void close();
 }
