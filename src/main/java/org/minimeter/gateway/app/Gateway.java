@@ -143,17 +143,28 @@ public class Gateway {
             for (MeterRuntime m : meters()) {
                 host.add(m);
             }
-        } catch (StorageException | IllegalArgumentException | IllegalStateException e) {
+            // Everything is wired: only now does anything run (alarms raised while opening the
+            // meters, such as register_fallback, wait in their queues for the first dispatch).
+            publisher.start();
+            host.start();
+        } catch (RuntimeException e) {
+            if (host != null) {
+                host.close();
+            }
+            if (publisher != null) {
+                publisher.stop(Duration.ZERO);
+            }
             closeAll(opened);
             synchronized (meters) {
                 meters.clear();
             }
-            throw new InvalidConfigException(List.of(e.getMessage()));
+            host = null;
+            publisher = null;
+            if (e instanceof InvalidConfigException ice) {
+                throw ice;
+            }
+            throw new InvalidConfigException(List.of(e.getMessage() != null ? e.getMessage() : e.toString()));
         }
-        // Everything is wired: only now does anything run (alarms raised while opening the
-        // meters, such as register_fallback, wait in their queues for the first dispatch).
-        publisher.start();
-        host.start();
         started = true;
         for (MeterSetup m : setup.meters()) {
             LOG.infof("Meter %s: %d element(s), %d Hz, CT %d A, %d samples/s from the %s source, %s%s", m.id(),

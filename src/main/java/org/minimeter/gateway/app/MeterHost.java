@@ -1,6 +1,7 @@
 package org.minimeter.gateway.app;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +48,8 @@ public final class MeterHost implements AutoCloseable {
     private ExecutorService io;
     private Thread outputsThread;
     private volatile boolean running;
+    /** Pulse events were handed to the sink and not yet made durable: no register may be saved. */
+    private volatile boolean unsynced;
 
     /** @param samplerThreads 0 for one per core */
     public MeterHost(int samplerThreads, MonotonicClock clock, PulseSink sink) {
@@ -84,8 +87,11 @@ public final class MeterHost implements AutoCloseable {
         samplers = new ScheduledThreadPoolExecutor(samplerThreads, named("sampler", Thread.MAX_PRIORITY));
         samplers.setRemoveOnCancelPolicy(true);
         service = Executors.newSingleThreadScheduledExecutor(named("meter-service", Thread.NORM_PRIORITY));
-        io = Executors.newFixedThreadPool(Math.max(2, samplerThreads), named("register-io", Thread.NORM_PRIORITY));
+        // A few more writers than cores: a directory that hangs (a stuck USB stick) holds one.
+        io = Executors.newFixedThreadPool(Math.max(4, samplerThreads), named("register-io", Thread.NORM_PRIORITY));
+        long now = clock.nanoTime();
         for (MeterRuntime m : meters) {
+            m.begin(now);
             samplers.execute(() -> turn(m));
         }
         if (meters.stream().anyMatch(MeterRuntime::hasOutputs)) {
@@ -165,7 +171,16 @@ public final class MeterHost implements AutoCloseable {
     }
 
     private void saveDue() {
-        // Every meter due, longest unsaved first, up to this tick's share of the save budget:
+        try {
+            saveDueNow();
+        } catch (RuntimeException | Error e) {
+            // A scheduled task that throws is never run again: no meter would save any more.
+            LOG.errorf(e, "Register saver failed; it runs again next tick");
+        }
+    }
+
+    private void saveDueNow() {
+        // Every meter due, longest untried first, up to this tick's share of the save budget:
         // each save is two fsyncs, and their number must not grow with the number of meters.
         List<Candidate> candidates = new ArrayList<>();
         for (MeterRuntime m : meters) {
@@ -182,7 +197,7 @@ public final class MeterHost implements AutoCloseable {
             }
         }
         if (candidates.size() > savesPerTick) {
-            candidates.sort(java.util.Comparator.comparingLong(Candidate::since));
+            candidates.sort(Comparator.comparingLong(Candidate::since));
             candidates = candidates.subList(0, savesPerTick);
         }
         List<Due> due = new ArrayList<>();
@@ -199,10 +214,7 @@ public final class MeterHost implements AutoCloseable {
         if (due.isEmpty()) {
             return;
         }
-        if (!handOver(due)) {
-            return;
-        }
-        for (Due d : due) {
+        for (Due d : handOver(due)) {
             d.meter().saving.set(true);
             try {
                 io.execute(() -> commit(d));
@@ -212,27 +224,45 @@ public final class MeterHost implements AutoCloseable {
         }
     }
 
-    /** Pulse events of every meter due, then one durable commit; false if that failed. */
-    private boolean handOver(List<Due> due) {
-        boolean any = false;
+    /**
+     * Every due meter's pulse events to the sink, then one durable commit. Returns the saves
+     * that may go ahead: none while events handed over (now or at an earlier tick) are not
+     * durable, since a register saved past a pulse that is not on disk could skip its seq.
+     */
+    private List<Due> handOver(List<Due> due) {
+        List<Due> ready = new ArrayList<>(due.size());
         for (Due d : due) {
-            if (!d.plan().events().isEmpty()) {
+            if (d.plan().events().isEmpty()) {
+                ready.add(d);
+                continue;
+            }
+            try {
+                unsynced = true;
                 sink.pulses(d.meter(), d.plan().events());
+            } catch (RuntimeException e) {
+                // The outbox refused them (full disk, closed): offered again at the next save.
+                d.meter().keeper().unrelease(d.plan());
+                LOG.errorf("Meter %s: pulse events could not be queued (%s); its register save waits",
+                        d.meter().id(), e.getMessage());
+                continue;
+            }
+            ready.add(d);
+            try {
                 d.meter().publishPulses(d.plan().events());
-                any = true;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: a pulse listener failed", d.meter().id());
             }
         }
-        if (!any) {
-            return true;
+        if (unsynced) {
+            try {
+                sink.sync();
+                unsynced = false;
+            } catch (RuntimeException e) {
+                LOG.errorf("Register saves wait: the pulse events could not be made durable: %s", e.getMessage());
+                return List.of();
+            }
         }
-        try {
-            sink.sync();
-            return true;
-        } catch (RuntimeException e) {
-            // Saving now could make the register pass pulses that are not on disk yet.
-            LOG.errorf("Register saves wait: the pulse events could not be made durable: %s", e.getMessage());
-            return false;
-        }
+        return ready;
     }
 
     private void commit(Due d) {
@@ -263,8 +293,8 @@ public final class MeterHost implements AutoCloseable {
 
     /**
      * Stops sampling, outputs and saving, then stops every meter cleanly: its window in
-     * progress committed, saved (pulse events first), outputs off, directory unlocked. A meter
-     * that fails to stop is logged and the others still stop.
+     * progress committed, saved (pulse events first, one sync for all), outputs off, directory
+     * unlocked. A meter that fails to stop is logged and the others still stop.
      */
     @Override
     public synchronized void close() {
@@ -285,27 +315,52 @@ public final class MeterHost implements AutoCloseable {
             io.shutdown();
             awaitQuietly(io);
         }
-        for (MeterRuntime m : meters) {
-            try {
-                m.finish(() -> finalSave(m));
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "Meter %s: clean stop failed", m.id());
+        // Waiting for the threads may have left this thread interrupted, and an interrupted
+        // thread's file I/O closes the channel for good: the final saves run without the flag.
+        boolean interrupted = Thread.interrupted();
+        try {
+            finalSaves();
+            for (MeterRuntime m : meters) {
+                try {
+                    m.finish();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Meter %s: clean stop failed", m.id());
+                }
+            }
+            dispatchAlarms();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        dispatchAlarms();
     }
 
-    private void finalSave(MeterRuntime m) {
-        RegisterKeeper.Plan plan = m.keeper().plan(true);
-        if (plan == null) {
-            return;
+    /**
+     * Every meter's window in progress committed, then the saves as at any tick, but for all
+     * meters and without the budget: events of all, one sync, then the registers. A meter
+     * whose save fails is logged; the others are saved all the same.
+     */
+    private void finalSaves() {
+        List<Due> due = new ArrayList<>();
+        for (MeterRuntime m : meters) {
+            try {
+                m.engine().flush();
+                RegisterKeeper.Plan plan = m.keeper().plan(true);
+                if (plan != null) {
+                    due.add(new Due(m, plan));
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Meter %s: preparing its final save failed", m.id());
+            }
         }
-        if (!plan.events().isEmpty()) {
-            sink.pulses(m, plan.events());
-            m.publishPulses(plan.events());
-            sink.sync();
+        for (Due d : handOver(due)) {
+            try {
+                d.meter().keeper().commit(d.plan());
+            } catch (RuntimeException e) {
+                LOG.errorf("Meter %s: clean stop failed: its final register save did not succeed: %s",
+                        d.meter().id(), e.getMessage());
+            }
         }
-        m.keeper().commit(plan);
     }
 
     private static void awaitQuietly(ExecutorService e) {

@@ -73,7 +73,7 @@ public final class MeterRuntime implements Metrology.Listener {
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
     /** A save of this meter is being written on a saver thread. */
     final AtomicBoolean saving = new AtomicBoolean();
-    private final long startedNanos;
+    private volatile long startedNanos;
     private volatile Measurement latest;
     private volatile boolean sourceFailed;
     private volatile String sourceProblem = "";
@@ -126,6 +126,15 @@ public final class MeterRuntime implements Metrology.Listener {
     }
 
     // --- sampling: one shared sampling thread at a time
+
+    /**
+     * Called once when the host starts sampling: the stall timeout counts from here, not from
+     * when the meter was built (opening the outbox and the broker takes time at start-up).
+     */
+    void begin(long now) {
+        startedNanos = now;
+        lastBlockNanos = now;
+    }
 
     /**
      * Meters the blocks that are ready at {@code now} (a few at most, so one meter that is
@@ -231,14 +240,12 @@ public final class MeterRuntime implements Metrology.Listener {
     }
 
     /**
-     * Clean stop, once sampling has stopped: the window in progress is committed and saved
-     * ({@code finalSave}), the outputs go off (their safe state), the source and the register
-     * directory are released. Each step runs even if one before it failed.
+     * Clean stop, once sampling has stopped and the final save was made: the outputs go off
+     * (their safe state), the source and the register directory are released. Each step runs
+     * even if one before it failed.
      */
-    void finish(Runnable finalSave) {
+    void finish() {
         List<RuntimeException> failures = new ArrayList<>();
-        runCollecting(metrology::flush, failures);
-        runCollecting(finalSave, failures);
         if (outputs != null) {
             runCollecting(outputs::allOff, failures);
         }

@@ -63,6 +63,11 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     private final ScheduledExecutorService scheduler;
     private final Object lock = new Object();
     private final Set<Long> inFlight = new HashSet<>();
+    /**
+     * Broker acknowledgements, recorded in the outbox by the pump thread: the client's callback
+     * threads must not do file I/O (an interrupt there would close the outbox's files for good).
+     */
+    private final java.util.Queue<Long> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Availability last published per meter; cleared on every connect so it is sent again. */
     private final Map<String, Boolean> shownAvailable = new HashMap<>();
     private long lastSent = -1;
@@ -328,6 +333,7 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     private void pump() {
         while (running) {
             try {
+                recordAcks();
                 if (!sendSome()) {
                     synchronized (lock) {
                         if (running) {
@@ -405,30 +411,41 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     }
 
     private void done(Outbox.Message m, long gen, Throwable ex) {
-        try {
-            settle(m, ex);
-        } catch (RuntimeException e) {
-            // The ack journal could not be written: the message stays and is sent again.
-            LOG.errorf("MQTT: recording the broker's acknowledgement of %s failed: %s", m.topic(), e.getMessage());
-        }
+        Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
         synchronized (lock) {
-            if (gen == generation) {
-                inFlight.remove(m.seq());
+            if (cause == null || cause instanceof MqttLink.BrokerRejectedException) {
+                acks.add(m.seq());
+                if (cause != null) {
+                    // The broker will never take it (ACL, quota): keeping it would stall everything behind it.
+                    LOG.errorf("MQTT: %s refused by the broker (%s); dropped, counted", m.topic(), cause.getMessage());
+                }
+                if (gen == generation) {
+                    inFlight.remove(m.seq());
+                }
+            } else if (gen == generation) {
+                // Not delivered, and not a refusal: a lost connection, or a failure on a live one.
+                // Everything after it goes again from the oldest unacknowledged, so the order
+                // per meter holds (at least once: a subscriber may see some twice).
+                generation++;
+                lastSent = -1;
+                inFlight.clear();
             }
             lock.notifyAll();
         }
     }
 
-    private void settle(Outbox.Message m, Throwable ex) {
-        Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-        if (cause == null) {
-            outbox.acknowledge(m.seq());
-        } else if (cause instanceof MqttLink.BrokerRejectedException) {
-            // The broker will never take it (ACL, quota): keeping it would stall everything behind it.
-            outbox.acknowledge(m.seq());
-            LOG.errorf("MQTT: %s refused by the broker (%s); dropped, counted", m.topic(), cause.getMessage());
+    /** On the pump thread: the acknowledgements received since the last call, into the outbox. */
+    private void recordAcks() {
+        Long seq;
+        while ((seq = acks.poll()) != null) {
+            try {
+                outbox.acknowledge(seq);
+            } catch (RuntimeException e) {
+                // The ack journal could not be written: the message stays and is sent again.
+                LOG.errorf("MQTT: recording the broker's acknowledgement of message %d failed: %s", seq,
+                        e.getMessage());
+            }
         }
-        // Any other failure is a lost connection: the message stays and is sent again after reconnect.
     }
 
     public Outbox.Stats outboxStats() {
@@ -454,6 +471,12 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
      * the link closes. What is not delivered stays on disk.
      */
     public void stop(Duration drain) {
+        if (pump == null) {
+            // never started (a start-up that failed later): nothing was published or queued
+            scheduler.shutdownNow();
+            link.close();
+            return;
+        }
         scheduler.execute(guard(this::enqueueEnergy));
         scheduler.execute(guard(this::enqueueHealth));
         scheduler.execute(guard(this::sync));
@@ -481,6 +504,7 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
                 Thread.currentThread().interrupt();
             }
         }
+        recordAcks();
         if (link.isConnected()) {
             for (PublishedMeter m : meters.values()) {
                 if (!m.topics().status().equals(gatewayStatusTopic)) {

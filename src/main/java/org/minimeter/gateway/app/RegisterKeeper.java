@@ -34,6 +34,9 @@ import org.minimeter.gateway.persistence.SavePolicy;
  */
 final class RegisterKeeper {
 
+    /** A meter whose saves fail is tried again no sooner than this. */
+    static final long RETRY_FAILING_NANOS = 1_000_000_000L;
+
     /** What one save will write; from {@link #plan}, for {@link #commit}. */
     record Plan(RegisterState before, EnergySnapshot now, Map<String, Long> sequences, long newSteps,
             List<PulseEvent> events, long atNanos, Instant at) {
@@ -53,6 +56,8 @@ final class RegisterKeeper {
     /** The sequences up to which events were handed over: ahead of {@link #durable} while saves fail. */
     private Map<String, Long> released;
     private long lastSaveNanos;
+    /** The last save tried, successful or not: a saver with a budget serves the longest untried first. */
+    private long lastAttemptNanos;
     private boolean failing;
     private volatile long saves;
     private volatile long failures;
@@ -72,6 +77,7 @@ final class RegisterKeeper {
         this.clock = clock;
         this.wall = wall;
         this.lastSaveNanos = clock.nanoTime();
+        this.lastAttemptNanos = lastSaveNanos;
     }
 
     RegisterState durable() {
@@ -99,10 +105,16 @@ final class RegisterKeeper {
     }
 
     /**
-     * When this meter's save became due by the policy (its last save time), or -1 if it is not
-     * due: looks, changes nothing. A saver with a budget serves the longest unsaved first.
+     * When this meter last tried to save if a save is due by the policy now, or -1 if it is
+     * not: looks, changes nothing. A saver with a budget serves the longest untried first, so
+     * meters whose directory keeps failing cannot take every turn; a failing meter also waits
+     * a save interval (at least 1 s) between tries.
      */
     synchronized long dueSince() {
+        long t = clock.nanoTime();
+        if (failing && t - lastAttemptNanos < Math.max(policy.minIntervalNanos(), RETRY_FAILING_NANOS)) {
+            return -1;
+        }
         RegisterState before = durable;
         EnergySnapshot now = live.get();
         long accumulated = (now.deliveredMicroWh(0) - before.energy().deliveredMicroWh(0))
@@ -110,7 +122,7 @@ final class RegisterKeeper {
         boolean counterChanged = outputs != null && (ledger.sequencesAt(now.deliveredMicroWh(0))
                 .get(PulseLedger.COUNTER) > before.sequence(PulseLedger.COUNTER)
                 || counterBacklog() != before.counterBacklog());
-        return policy.due(clock.nanoTime(), lastSaveNanos, accumulated, counterChanged) ? lastSaveNanos : -1;
+        return policy.due(t, lastSaveNanos, accumulated, counterChanged) ? lastAttemptNanos : -1;
     }
 
     /**
@@ -145,6 +157,7 @@ final class RegisterKeeper {
      * before. On failure raises {@code storage_error} once and rethrows; the next plan retries.
      */
     synchronized void commit(Plan plan) {
+        lastAttemptNanos = plan.atNanos();
         RegisterState next;
         try {
             next = plan.before().next(plan.at(), plan.now(), plan.sequences(), counterBacklog() + plan.newSteps());
@@ -169,6 +182,16 @@ final class RegisterKeeper {
             outputs.addCounterSteps(plan.newSteps());
         }
         durable = next;
+    }
+
+    /**
+     * Takes a plan's events back when they could not be handed over (the outbox refused them):
+     * the next plan offers them again, so no seq is skipped.
+     */
+    synchronized void unrelease(Plan plan) {
+        for (PulseEvent e : plan.events()) {
+            released.merge(e.output(), e.seq() - 1, Math::min);
+        }
     }
 
     /** Plan, hand the events to this keeper's own consumer, commit: one meter on its own. */

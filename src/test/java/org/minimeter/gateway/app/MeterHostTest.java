@@ -221,4 +221,64 @@ class MeterHostTest {
         assertThat(b.alarms()).anyMatch(a -> a.condition() == Condition.REGISTER_FALLBACK);
         assertThat(b.meter().activeAlarms()).contains("register_fallback");
     }
+
+    /** A sink standing in for the outbox, whose appends or syncs can be made to fail. */
+    static final class FlakySink implements PulseSink {
+        final AtomicBoolean failPulses = new AtomicBoolean();
+        final AtomicBoolean failSync = new AtomicBoolean();
+        final List<Long> accepted = new CopyOnWriteArrayList<>();
+        volatile long acceptedMax;
+        volatile long durableMax;
+
+        @Override
+        public void pulses(MeterRuntime meter, List<PulseEvent> events) {
+            if (failPulses.get()) {
+                throw new IllegalStateException("outbox: no space left on device (simulated)");
+            }
+            for (PulseEvent e : events) {
+                if (e.output().equals("pulse10")) {
+                    accepted.add(e.seq());
+                    acceptedMax = Math.max(acceptedMax, e.seq());
+                }
+            }
+        }
+
+        @Override
+        public void sync() {
+            if (failSync.get()) {
+                throw new IllegalStateException("outbox: fsync failed (simulated)");
+            }
+            durableMax = acceptedMax;
+        }
+    }
+
+    @Test
+    void whileTheOutboxRefusesOrCannotSync_noRegisterIsSavedPastAPulseNotOnDisk_andNoSeqIsSkipped() {
+        FlakySink sink = new FlakySink();
+        Built b = meter("f", 150);
+        List<Long> savedSeqs = new CopyOnWriteArrayList<>();
+        try (MeterHost host = new MeterHost(1, MonotonicClock.SYSTEM, sink)) {
+            host.add(b.meter());
+            host.start();
+            await().atMost(T).until(() -> sink.durableMax >= 3);
+            for (AtomicBoolean fault : List.of(sink.failPulses, sink.failSync)) {
+                fault.set(true);
+                long until = System.nanoTime() + 2_000_000_000L;
+                while (System.nanoTime() < until) {
+                    long saved = b.meter().durable().sequence("pulse10");
+                    savedSeqs.add(saved);
+                    assertThat(saved).as("register saved past pulses not yet durable").isLessThanOrEqualTo(sink.durableMax);
+                    Thread.onSpinWait();
+                }
+                fault.set(false);
+                long target = sink.durableMax + 5;
+                await().atMost(T).until(() -> sink.durableMax >= target);
+            }
+        }
+        assertThat(b.meter().durable().sequence("pulse10")).isLessThanOrEqualTo(sink.durableMax);
+        java.util.TreeSet<Long> seqs = new java.util.TreeSet<>(sink.accepted);
+        assertThat(seqs.first()).isEqualTo(1);
+        assertThat(seqs.last() - seqs.first() + 1).as("no seq skipped: %s", seqs).isEqualTo(seqs.size());
+        assertThat(savedSeqs).isSorted();
+    }
 }
