@@ -236,15 +236,21 @@ public final class MeterHost implements AutoCloseable {
                 ready.add(d);
                 continue;
             }
+            RegisterKeeper keeper = d.meter().keeper();
             try {
                 unsynced = true;
                 sink.pulses(d.meter(), d.plan().events());
             } catch (RuntimeException e) {
                 // The outbox refused them (full disk, closed): offered again at the next save.
-                d.meter().keeper().unrelease(d.plan());
-                LOG.errorf("Meter %s: pulse events could not be queued (%s); its register save waits",
-                        d.meter().id(), e.getMessage());
+                keeper.unrelease(d.plan());
+                if (keeper.outboxRefusing(true)) {
+                    LOG.errorf("Meter %s: pulse events cannot be queued (%s); its register saves wait until they"
+                            + " can (storage_error raised)", d.meter().id(), e.getMessage());
+                }
                 continue;
+            }
+            if (keeper.outboxRefusing(false)) {
+                LOG.infof("Meter %s: pulse events are queued again; register saves resume", d.meter().id());
             }
             ready.add(d);
             try {

@@ -126,12 +126,30 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         link.start();
     }
 
+    /**
+     * Runs a task, logging a failure once per cause: a periodic task failing every interval
+     * (a full disk under the outbox) says so once, and once more when it succeeds again.
+     */
     private Runnable guard(Runnable r) {
-        return () -> {
-            try {
-                r.run();
-            } catch (RuntimeException ex) {
-                LOG.errorf(ex, "MQTT: publishing task failed; it runs again next time");
+        return new Runnable() {
+            private String lastFailure;
+
+            @Override
+            public void run() {
+                try {
+                    r.run();
+                    if (lastFailure != null) {
+                        lastFailure = null;
+                        LOG.info("MQTT: a publishing task that failed succeeds again");
+                    }
+                } catch (RuntimeException ex) {
+                    String cause = String.valueOf(ex.getMessage());
+                    if (!cause.equals(lastFailure)) {
+                        lastFailure = cause;
+                        LOG.errorf("MQTT: publishing task failed (%s); it runs again next time, and this cause is"
+                                + " not logged again until it changes", cause);
+                    }
+                }
             }
         };
     }

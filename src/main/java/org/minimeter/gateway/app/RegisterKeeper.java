@@ -59,6 +59,9 @@ final class RegisterKeeper {
     /** The last save tried, successful or not: a saver with a budget serves the longest untried first. */
     private long lastAttemptNanos;
     private boolean failing;
+    /** The outbox refuses this meter's pulse events: its register waits, a storage fault too. */
+    private boolean outboxRefusing;
+    private boolean alarmed;
     private volatile long saves;
     private volatile long failures;
 
@@ -164,18 +167,12 @@ final class RegisterKeeper {
             store.save(next);
         } catch (RuntimeException e) {
             failures++;
-            if (!failing) {
-                failing = true;
-                alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, true, plan.now().committedSamples(),
-                        Double.NaN, Double.NaN));
-            }
+            failing = true;
+            updateStorageAlarm(plan.now().committedSamples());
             throw e;
         }
-        if (failing) {
-            failing = false;
-            alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, false, plan.now().committedSamples(),
-                    Double.NaN, Double.NaN));
-        }
+        failing = false;
+        updateStorageAlarm(plan.now().committedSamples());
         lastSaveNanos = plan.atNanos();
         saves++;
         if (outputs != null) {
@@ -191,6 +188,28 @@ final class RegisterKeeper {
     synchronized void unrelease(Plan plan) {
         for (PulseEvent e : plan.events()) {
             released.merge(e.output(), e.seq() - 1, Math::min);
+        }
+    }
+
+    /**
+     * Whether the outbox refuses this meter's pulse events; true the first time it changes
+     * (so the caller logs once per episode, not once per tick).
+     */
+    synchronized boolean outboxRefusing(boolean refusing) {
+        if (refusing == outboxRefusing) {
+            return false;
+        }
+        outboxRefusing = refusing;
+        updateStorageAlarm(live.get().committedSamples());
+        return true;
+    }
+
+    /** One storage_error per episode, whichever of the register or the outbox is failing. */
+    private void updateStorageAlarm(long sample) {
+        boolean now = failing || outboxRefusing;
+        if (now != alarmed) {
+            alarmed = now;
+            alarms.accept(new AlarmEvent(Condition.STORAGE_ERROR, 0, now, sample, Double.NaN, Double.NaN));
         }
     }
 
