@@ -125,6 +125,8 @@ public final class Atm90e32Engine implements MeteringEngine {
     private boolean badSinceMeasurement;
     private boolean gapSinceMeasurement;
     private boolean sourceFailedRaised;
+    /** The driver's read-back mismatch count already reported. */
+    private long mismatchesReported;
 
     private long polls;
     private long measurements;
@@ -411,6 +413,11 @@ public final class Atm90e32Engine implements MeteringEngine {
             meter.add(Condition.NO_ZERO_CROSSING);
         } else if (Math.abs(f - spec.nominalFrequency()) > spec.frequencyTolerance() * spec.nominalFrequency()) {
             meter.add(Condition.FREQUENCY_OFF_NOMINAL);
+        }
+        if (chip.readbackMismatches() > mismatchesReported) {
+            // Even a recovered mismatch is a fact about the link's signal integrity worth seeing.
+            mismatchesReported = chip.readbackMismatches();
+            badSinceMeasurement = true;
         }
         if (badSinceMeasurement) {
             meter.add(Condition.BAD_BLOCK);
