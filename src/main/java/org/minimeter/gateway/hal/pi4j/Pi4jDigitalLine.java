@@ -65,7 +65,7 @@ final class Pi4jDigitalLine implements DigitalLine {
             output.state(on ? DigitalState.HIGH : DigitalState.LOW);
         } catch (RuntimeException e) {
             throw new IllegalStateException("Pi4J " + owner.providerLabel() + " provider could not drive " + name
-                    + (on ? " on" : " off") + ": " + Pi4jDigitalLines.causes(e), e);
+                    + (on ? " on" : " off") + ": " + Pi4jContexts.causes(e), e);
         }
     }
 
@@ -75,7 +75,7 @@ final class Pi4jDigitalLine implements DigitalLine {
             return output.state() == DigitalState.HIGH;
         } catch (RuntimeException e) {
             throw new IllegalStateException("Pi4J " + owner.providerLabel() + " provider could not read " + name + ": "
-                    + Pi4jDigitalLines.causes(e), e);
+                    + Pi4jContexts.causes(e), e);
         }
     }
 

@@ -1,8 +1,6 @@
 package org.minimeter.gateway.hal.pi4j;
 
-import com.pi4j.Pi4J;
 import com.pi4j.context.Context;
-import com.pi4j.context.ContextBuilder;
 import com.pi4j.io.gpio.digital.DigitalOutput;
 import com.pi4j.io.gpio.digital.DigitalOutputConfig;
 import com.pi4j.io.gpio.digital.DigitalState;
@@ -20,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.DigitalLines;
@@ -34,7 +31,7 @@ import org.minimeter.gateway.hal.DigitalLines;
  * sysfs interface {@code /sys/class/gpio}), {@code mock} (Pi4J's mock platform: real Pi4J
  * code that keeps each line's state in memory, driving nothing), or {@code auto}: gpiod when
  * the device tree says this is a Raspberry Pi and a gpiochip device exists, mock otherwise. The
- * context is built explicitly with {@link Pi4J#newContextBuilder()} and only the chosen
+ * context is built explicitly with {@link com.pi4j.Pi4J#newContextBuilder()} and only the chosen
  * provider, never by auto-detection: Pi4J's auto-detection leaves the mock plugins out on a
  * real Pi and picks providers by priority, so the backend would depend on the board rather
  * than on the configuration.
@@ -179,33 +176,18 @@ public final class Pi4jDigitalLines implements DigitalLines {
     }
 
     private static List<String> gpioChips(Path deviceDir) {
-        if (!Files.isDirectory(deviceDir)) {
-            return List.of();
-        }
-        try (Stream<Path> entries = Files.list(deviceDir)) {
-            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("gpiochip")).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return Pi4jContexts.devices(deviceDir, "gpiochip");
     }
 
-    private Context buildContext(Backend chosen) {
-        // No Pi4J JVM shutdown hook: the gateway closes the lines from its own shutdown, after the
-        // outputs have finished; an unordered second hook could cut a pulse short, and a pulse
-        // shorter than its minimum width may not be counted by the receiving device.
-        ContextBuilder builder = Pi4J.newContextBuilder().noAutoDetect().disableShutdownHook();
-        try {
+    private static Context buildContext(Backend chosen) {
+        return Pi4jContexts.build("Pi4J " + chosen.label + " provider", chosen.requirement, builder -> {
             switch (chosen) {
                 case MOCK -> builder.add(new MockPlatform()).add(MockDigitalOutputProvider.newInstance());
                 case GPIOD -> builder.add(GpioDDigitalOutputProvider.newInstance());
                 case LINUXFS -> builder.add(LinuxFsDigitalOutputProvider.newInstance());
                 default -> throw new IllegalStateException("unhandled backend " + chosen);
             }
-            return builder.build();
-        } catch (RuntimeException | LinkageError e) {
-            throw new IllegalStateException("Pi4J " + chosen.label + " provider could not start: " + causes(e)
-                    + hint(chosen), e);
-        }
+        });
     }
 
     @Override
@@ -244,7 +226,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
             output = context.create(config);
         } catch (RuntimeException | LinkageError e) {
             throw new IllegalStateException("Pi4J " + backend.label + " provider cannot drive GPIO " + pin + " for "
-                    + name + ": " + causes(e) + hint(backend), e);
+                    + name + ": " + Pi4jContexts.causes(e) + hint(backend), e);
         }
         Pi4jDigitalLine line = new Pi4jDigitalLine(name, pin, output, this);
         lines.put(pin, line);
@@ -260,7 +242,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
             }
         } catch (RuntimeException e) {
             throw new IllegalStateException("Pi4J " + backend.label + " provider could not release " + line.name()
-                    + ": " + causes(e), e);
+                    + ": " + Pi4jContexts.causes(e), e);
         } finally {
             synchronized (this) {
                 lines.remove(line.pin(), line);
@@ -288,7 +270,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
         try {
             context.shutdown();
         } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s provider did not shut down cleanly: %s", backend.label, causes(e));
+            LOG.warnf("Pi4J %s provider did not shut down cleanly: %s", backend.label, Pi4jContexts.causes(e));
         }
     }
 
@@ -296,26 +278,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
         return backend.label;
     }
 
-    /** The chain of causes, outermost first, e.g. for a file the kernel does not provide. */
-    static String causes(Throwable e) {
-        StringBuilder text = new StringBuilder();
-        int depth = 0;
-        for (Throwable t = e; t != null && depth < 4; t = t.getCause(), depth++) {
-            if (depth > 0) {
-                text.append(" <- ");
-            }
-            text.append(t.getClass().getSimpleName());
-            if (t.getMessage() != null) {
-                text.append(": ").append(t.getMessage());
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return text.toString();
-    }
-
     private static String hint(Backend b) {
-        return b.requirement.isEmpty() ? "" : " (" + b.requirement + ")";
+        return Pi4jContexts.hint(b.requirement);
     }
 }
