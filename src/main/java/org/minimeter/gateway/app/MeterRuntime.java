@@ -26,7 +26,6 @@ import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.metering.MeteringEngine;
 import org.minimeter.gateway.metering.Metrology;
-import org.minimeter.gateway.metering.SampleBlock;
 import org.minimeter.gateway.outputs.OutputBank;
 import org.minimeter.gateway.outputs.OutputSettings;
 import org.minimeter.gateway.outputs.PulseEvent;
@@ -57,9 +56,8 @@ public final class MeterRuntime implements Metrology.Listener {
     private static final long MIN_STALL_NANOS = 1_000_000_000L;
 
     private final String id;
-    private final WaveformSource source;
-    private final Metrology metrology;
-    private final SampleBlock block;
+    private final MeterInput input;
+    private final MeteringEngine metrology;
     private final OutputBank outputs;
     private final RegisterKeeper keeper;
     private final MonotonicClock clock;
@@ -90,11 +88,20 @@ public final class MeterRuntime implements Metrology.Listener {
     public MeterRuntime(String id, MeterSpec spec, WaveformSource source, RegisterStore store, RegisterState start,
             OutputSettings outputSettings, Map<String, DigitalLine> lines, SavePolicy savePolicy,
             MonotonicClock clock, Clock wall) {
+        this(id, MeterInput.sampled(spec, source), store, start, outputSettings, lines, savePolicy, clock, wall);
+    }
+
+    /**
+     * @param input builds what feeds the engine (a waveform source and the sampled engine, or
+     *     a front end that computes energy) once the register exists
+     */
+    public MeterRuntime(String id, MeterInput.Factory input, RegisterStore store, RegisterState start,
+            OutputSettings outputSettings, Map<String, DigitalLine> lines, SavePolicy savePolicy,
+            MonotonicClock clock, Clock wall) {
         this.id = id;
-        this.source = source;
         this.clock = clock;
-        this.metrology = new Metrology(spec, new EnergyRegister(start.energy()), this);
-        this.block = new SampleBlock(spec.elements(), source.blockSize());
+        this.input = input.open(new EnergyRegister(start.energy()), this);
+        this.metrology = this.input.engine();
         long delivered = start.energy().deliveredMicroWh(0);
         this.outputs = lines.isEmpty() ? null
                 : new OutputBank(outputSettings, lines, delivered, start.counterBacklog(), clock.nanoTime(),
@@ -103,8 +110,7 @@ public final class MeterRuntime implements Metrology.Listener {
                 start.sequences());
         this.keeper = new RegisterKeeper(store, start, ledger, savePolicy, outputs, metrology::latestEnergy,
                 this::publishPulses, this::onAlarm, clock, wall);
-        long blockNanos = (long) (1e9 * source.blockSize() / spec.sampleRate());
-        this.stallNanos = Math.max(MIN_STALL_NANOS, 20 * blockNanos);
+        this.stallNanos = Math.max(MIN_STALL_NANOS, 20 * this.input.unitNanos());
         this.startedNanos = clock.nanoTime();
         this.lastBlockNanos = startedNanos;
     }
@@ -113,8 +119,9 @@ public final class MeterRuntime implements Metrology.Listener {
         return id;
     }
 
-    public WaveformSource source() {
-        return source;
+    /** The source's name: {@code simulator}, {@code replay}, ... */
+    public String sourceName() {
+        return input.name();
     }
 
     public MeterSpec spec() {
@@ -145,12 +152,9 @@ public final class MeterRuntime implements Metrology.Listener {
     long sample(long now) {
         int n = 0;
         try {
-            long due = source.nextBlockNanos();
+            long due = input.nextDueNanos();
             maxLagNanos = Math.max(maxLagNanos, now - due);
-            while (n < BLOCKS_PER_TURN && source.poll(block, now)) {
-                metrology.process(block);
-                n++;
-            }
+            n = input.step(now, BLOCKS_PER_TURN);
         } catch (RuntimeException e) {
             // A failing read must not end metering: count it, let the logger report it, and
             // try again later (the metering sees a gap if samples were lost).
@@ -172,10 +176,18 @@ public final class MeterRuntime implements Metrology.Listener {
             if (n == BLOCKS_PER_TURN) {
                 return now;
             }
+        } else if (input.ended()) {
+            if (!sourceFailed) {
+                sourceFailed = true;
+                sourceProblem = "the source has ended (end of the recording); the register is kept";
+                onAlarm(new AlarmEvent(Condition.SOURCE_ENDED, 0, true, metrology.stats().samples(), Double.NaN,
+                        Double.NaN));
+            }
+            return now + RETRY_NANOS * 10;
         } else {
             checkStalled(now);
         }
-        long next = source.nextBlockNanos();
+        long next = input.nextDueNanos();
         // A stalled source may keep a due time in the past: look again a little later, not at once.
         return next - now > 0 ? next : now + (n > 0 ? 0 : RETRY_NANOS / 10);
     }
@@ -249,7 +261,7 @@ public final class MeterRuntime implements Metrology.Listener {
         if (outputs != null) {
             runCollecting(outputs::allOff, failures);
         }
-        runCollecting(source::close, failures);
+        runCollecting(input::close, failures);
         runCollecting(keeper.store()::close, failures);
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);

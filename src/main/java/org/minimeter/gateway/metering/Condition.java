@@ -46,7 +46,9 @@ public enum Condition {
      * The meter's source has delivered no samples for longer than it should (a stalled or
      * unplugged front end) or fails when read: the meter is unavailable until it recovers.
      */
-    SOURCE_FAILED("source_failed", false);
+    SOURCE_FAILED("source_failed", false),
+    /** A finite source (a recording replayed without loop) has delivered its last sample. */
+    SOURCE_ENDED("source_ended", false);
 
     private final String key;
     private final boolean perElement;

@@ -58,7 +58,10 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
             throw new InvalidConfigException(problems);
         }
         boolean embedded = m.host().isEmpty();
-        MqttSettings s = new MqttSettings(m.host().orElse("127.0.0.1"), m.port(), clientId, m.protocol(), m.username(),
+        // The embedded broker (Moquette) speaks 3.1.1 only: asking it for 5 first would cost a
+        // refused attempt and an error line from the broker at every start.
+        String protocol = embedded && "auto".equals(m.protocol()) ? "3.1.1" : m.protocol();
+        MqttSettings s = new MqttSettings(m.host().orElse("127.0.0.1"), m.port(), clientId, protocol, m.username(),
                 m.password(), m.tls(), m.tlsCa().map(Path::of), m.tlsCert().map(Path::of), m.tlsKey().map(Path::of),
                 m.topicPrefix(), ha.enabled(), ha.prefix());
         return new MqttSetup(s, embedded, m.energyInterval(), m.powerInterval(), m.healthInterval(),
