@@ -98,7 +98,7 @@ public final class ReplaySource implements WaveformSource {
     }
 
     private static String fmt(double v) {
-        return String.format(Locale.ROOT, "%s", v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static String levels(SampleReader r, boolean clip) {

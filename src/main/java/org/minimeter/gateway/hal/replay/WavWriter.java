@@ -91,6 +91,11 @@ final class WavWriter implements AutoCloseable {
 
     private void flush() {
         buffer.flip();
+        // RIFF sizes are 32-bit: 4 GiB is about 9 hours of 4 float channels at 8 kHz.
+        if (dataSizeAt + 4 + dataBytes + buffer.limit() > 0xFFFF_FFFFL) {
+            throw new IllegalStateException("WAV file " + file + " would pass the 4 GiB RIFF limit: capture shorter"
+                    + " durations into several files");
+        }
         try {
             writeFully(buffer, dataSizeAt + 4 + dataBytes);
         } catch (IOException e) {

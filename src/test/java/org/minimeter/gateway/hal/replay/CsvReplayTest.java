@@ -158,7 +158,7 @@ class CsvReplayTest {
             assertThat(s.fileSamples()).isEqualTo(400);
             var spec = org.minimeter.gateway.metering.MeterSpec.of(60, 100, 8000, s.frontEnd().calibration());
             var register = new org.minimeter.gateway.metering.EnergyRegister(1);
-            var metrology = new org.minimeter.gateway.metering.Metrology(spec, register, ReplayAccuracyTest.QUIET);
+            var metrology = new org.minimeter.gateway.metering.Metrology(spec, register, ReplayFixtures.QUIET);
             SampleBlock b = new SampleBlock(1, s.blockSize());
             long samples = 0;
             while (samples < 4 * 8000) {

@@ -21,9 +21,7 @@ import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
-import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.EnergyRegister;
-import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.metering.Metrology;
 import org.minimeter.gateway.metering.SampleBlock;
@@ -32,7 +30,7 @@ import org.minimeter.gateway.metering.SampleBlock;
  * The accuracy proof through the file path (issue 8): each SPEC.md section 2 point of rows
  * 3-6, on ideal samples and on the 12-bit realistic front end (row 11), is metered three
  * ways from the same simulated samples: directly, through a 32-bit float WAV capture, and
- * through a CSV with a {@code t} column. The energy error against the analytic energy
+ * through a CSV with a {@code t} column (values printed to float precision). The energy error against the analytic energy
  * (sum of V I cos(phi) t) must be the same within 0.01 percentage points.
  *
  * <p>Each point runs 1.6 simulated seconds (8 windows of 200 ms), shorter than AccuracyTest's
@@ -49,17 +47,9 @@ class ReplayAccuracyTest {
     static final double LAG_05 = 60;
     static final double LEAD_0866 = -30;
 
-    static final Metrology.Listener QUIET = new Metrology.Listener() {
-        @Override
-        public void onMeasurement(Measurement measurement) {
-        }
-
-        @Override
-        public void onAlarm(AlarmEvent event) {
-        }
-    };
-
     private static final List<String> ROWS = new ArrayList<>();
+    /** Per SPEC row and front end: worst |error| direct, WAV, CSV; worst difference WAV, CSV. */
+    private static final java.util.Map<String, double[]> SUMMARY = new java.util.TreeMap<>();
     private static double worstWav;
     private static double worstCsv;
 
@@ -102,7 +92,9 @@ class ReplayAccuracyTest {
         Path wav = dir.resolve("point.wav");
         Path csv = dir.resolve("point.csv");
 
-        // One pass of the simulator feeds the direct meter and writes both files.
+        // One pass of the simulator feeds the direct meter and writes both files. The CSV
+        // holds float precision (7 significant digits, what a logger prints): the same
+        // 6e-8 relative rounding as the float WAV, far below a 12-bit converter's step.
         SimulatedSource sim = new SimulatedSource(s, MonotonicClock.SYSTEM);
         Meter direct = new Meter(s, sim);
         long target = Math.round(SECONDS * s.sampleRate());
@@ -126,9 +118,9 @@ class ReplayAccuracyTest {
                     out.write(Double.toString((block.firstIndex() + k) / s.sampleRate()));
                     for (int e = 0; e < 2; e++) {
                         out.write(',');
-                        out.write(Double.toString(block.voltage(e)[k] * cal.get(e).voltage().gain()));
+                        out.write(Float.toString((float) (block.voltage(e)[k] * cal.get(e).voltage().gain())));
                         out.write(',');
-                        out.write(Double.toString(block.current(e)[k] * cal.get(e).current().gain()));
+                        out.write(Float.toString((float) (block.current(e)[k] * cal.get(e).current().gain())));
                     }
                     out.write('\n');
                 }
@@ -139,7 +131,7 @@ class ReplayAccuracyTest {
         double eCsv = replay(s, csv, target);
         String line = String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f %% | %.0f | %s | %+.5f | %+.5f | %+.5f |",
                 row, hz, ct, pct, angle, realistic ? "12-bit" : "ideal", eDirect, eWav, eCsv);
-        record(line, Math.abs(eWav - eDirect), Math.abs(eCsv - eDirect));
+        record(line, row + " | " + (realistic ? "12-bit + noise + skew" : "ideal"), eDirect, eWav, eCsv);
         assertThat(Math.abs(eWav - eDirect)).as("WAV vs direct, %s", line).isLessThanOrEqualTo(SAME_WITHIN_POINTS);
         assertThat(Math.abs(eCsv - eDirect)).as("CSV vs direct, %s", line).isLessThanOrEqualTo(SAME_WITHIN_POINTS);
     }
@@ -157,10 +149,16 @@ class ReplayAccuracyTest {
         }
     }
 
-    private static synchronized void record(String line, double dWav, double dCsv) {
+    private static synchronized void record(String line, String key, double direct, double wav, double csv) {
         ROWS.add(line);
-        worstWav = Math.max(worstWav, dWav);
-        worstCsv = Math.max(worstCsv, dCsv);
+        worstWav = Math.max(worstWav, Math.abs(wav - direct));
+        worstCsv = Math.max(worstCsv, Math.abs(csv - direct));
+        double[] w = SUMMARY.computeIfAbsent(key, k -> new double[6]);
+        double[] v = {Math.abs(direct), Math.abs(wav), Math.abs(csv), Math.abs(wav - direct), Math.abs(csv - direct), 1};
+        for (int k = 0; k < 5; k++) {
+            w[k] = Math.max(w[k], v[k]);
+        }
+        w[5]++;
     }
 
     /** A 2-element meter fed from a source, with the analytic reference of AccuracyTest. */
@@ -174,7 +172,7 @@ class ReplayAccuracyTest {
             MeterSpec spec = MeterSpec.of(s.nominalFrequency(), s.ctRating(), source.frontEnd().sampleRate(),
                     source.frontEnd().calibration());
             this.register = new EnergyRegister(2);
-            this.metrology = new Metrology(spec, register, QUIET);
+            this.metrology = new Metrology(spec, register, ReplayFixtures.QUIET);
         }
 
         /** Relative error of the total register against V I cos(phi) t, in percent. */
@@ -192,7 +190,14 @@ class ReplayAccuracyTest {
     @AfterAll
     static void report() throws IOException {
         StringBuilder t = new StringBuilder(
-                "| row | Hz | CT A | I | lag deg | front end | error direct % | error WAV % | error CSV % |\n"
+                "| SPEC row | front end | points | worst error direct | WAV | CSV | worst abs(WAV - direct), points | worst abs(CSV - direct), points |\n"
+                        + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (var e : SUMMARY.entrySet()) {
+            double[] w = e.getValue();
+            t.append(String.format(Locale.ROOT, "| %s | %d | %.5f %% | %.5f %% | %.5f %% | %.1e | %.1e |%n", e.getKey(),
+                    (int) w[5], w[0], w[1], w[2], w[3], w[4]));
+        }
+        t.append("\n| row | Hz | CT A | I | lag deg | front end | error direct % | error WAV % | error CSV % |\n"
                         + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         ROWS.stream().sorted().forEach(r -> t.append(r).append('\n'));
         t.append(String.format(Locale.ROOT, "%nworst |WAV - direct| = %.2e points, worst |CSV - direct| = %.2e points (bar %.2f)%n",

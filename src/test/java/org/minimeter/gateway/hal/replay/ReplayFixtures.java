@@ -15,6 +15,18 @@ final class ReplayFixtures {
     private ReplayFixtures() {
     }
 
+    /** A metering listener for tests that look only at the register. */
+    static final org.minimeter.gateway.metering.Metrology.Listener QUIET =
+            new org.minimeter.gateway.metering.Metrology.Listener() {
+                @Override
+                public void onMeasurement(org.minimeter.gateway.metering.Measurement measurement) {
+                }
+
+                @Override
+                public void onAlarm(org.minimeter.gateway.metering.AlarmEvent event) {
+                }
+            };
+
     /** A clock that moves only when told: pacing is tested without waiting. */
     static final class ManualClock implements MonotonicClock {
         long now = 1_000_000_000L;
