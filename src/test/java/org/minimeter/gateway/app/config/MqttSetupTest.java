@@ -36,7 +36,8 @@ class MqttSetupTest {
         assertThat(s.settings().topicPrefix()).isEqualTo("minimeter");
         assertThat(s.settings().discovery()).isTrue();
         assertThat(s.settings().discoveryPrefix()).isEqualTo("homeassistant");
-        assertThat(s.settings().protocol()).isEqualTo("auto");
+        // the embedded Moquette speaks 3.1.1 only: asked for it directly
+        assertThat(s.settings().protocol()).isEqualTo("3.1.1");
         assertThat(s.settings().clientId()).isEqualTo("minimeter-m1");
         assertThat(s.energyInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.powerInterval()).isEqualTo(Duration.ofSeconds(1));
