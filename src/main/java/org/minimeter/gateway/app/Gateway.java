@@ -29,6 +29,7 @@ import org.minimeter.gateway.app.config.MeterSetup;
 import org.minimeter.gateway.app.config.MqttConfig;
 import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
+import org.minimeter.gateway.app.config.ReplayConfig;
 import org.minimeter.gateway.app.config.SourceKind;
 import org.minimeter.gateway.app.config.SimulatorConfig;
 import org.minimeter.gateway.app.config.StorageConfig;
@@ -37,6 +38,7 @@ import org.minimeter.gateway.hal.DigitalLines;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
+import org.minimeter.gateway.hal.replay.ReplaySource;
 import org.minimeter.gateway.hal.simulator.FaultFileSource;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
 import org.minimeter.gateway.hal.simulator.SimulatedSource;
@@ -71,6 +73,7 @@ public class Gateway {
     private final HaConfig haConfig;
     private final MetersConfig metersConfig;
     private final GatewayConfig gatewayConfig;
+    private final ReplayConfig replayConfig;
     private final Map<String, MeterRuntime> meters = new LinkedHashMap<>();
     private volatile boolean started;
     private MeterHost host;
@@ -80,7 +83,8 @@ public class Gateway {
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
             StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
-            MetersConfig metersConfig, GatewayConfig gatewayConfig) {
+            MetersConfig metersConfig, GatewayConfig gatewayConfig, ReplayConfig replayConfig) {
+        this.replayConfig = replayConfig;
         this.mqttConfig = mqttConfig;
         this.haConfig = haConfig;
         this.meterConfig = meterConfig;
@@ -93,8 +97,8 @@ public class Gateway {
     }
 
     void onStart(@Observes StartupEvent event) {
-        GatewaySetup setup = GatewaySetup.from(meterConfig, halConfig, simulatorConfig, storageConfig, outputsConfig,
-                metersConfig, gatewayConfig);
+        GatewaySetup setup = GatewaySetup.from(meterConfig, halConfig, simulatorConfig, replayConfig, storageConfig,
+                outputsConfig, metersConfig, gatewayConfig);
         MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
         int savesPerSecond = storageConfig.maxSavesPerSecond();
         if (savesPerSecond < 1 || savesPerSecond > 100_000) {
@@ -184,13 +188,17 @@ public class Gateway {
                 WaveformSource s = new SimulatedSource(m.simulator(), MonotonicClock.SYSTEM);
                 yield m.faultFile().isPresent() ? new FaultFileSource(s, m.faultFile().get()) : s;
             }
+            // A malformed file stops this start-up naming the file, the line and the reason.
+            case REPLAY -> ReplaySource.open(m.replay().orElseThrow(), MonotonicClock.SYSTEM);
         };
     }
 
     private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened) {
         WaveformSource source = openSource(m);
         opened.push(source);
-        MeterSpec spec = m.spec(source.frontEnd());
+        // A recording runs at its own rate: the meter takes it from the file.
+        MeterSpec spec = m.source().equals(SourceKind.REPLAY.id()) ? m.specAtSourceRate(source.frontEnd())
+                : m.spec(source.frontEnd());
         RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
         opened.push(store);
         RegisterStore.Loaded loaded = store.load();
@@ -310,6 +318,9 @@ public class Gateway {
     }
 
     private static String describeSource(MeterSetup setup) {
+        if (setup.simulator() == null) {
+            return setup.sourceDescription();
+        }
         var s = setup.simulator();
         String frontEnd = s.adcBits() == 0 ? "ideal samples"
                 : s.adcBits() + "-bit ADC, " + MeterSetup.fmt(s.noiseLsb()) + " LSB noise, "

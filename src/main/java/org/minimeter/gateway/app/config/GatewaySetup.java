@@ -37,24 +37,32 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
             "simulator.fault-file", "simulator.harmonics", "simulator.line-frequency", "simulator.noise-lsb",
             "simulator.phase-deg", "simulator.seed", "simulator.skew-us", "simulator.speed", "simulator.voltage",
             "source", "storage.dir", "storage.seed.allow-decrease", "storage.seed.delivered-kwh", "storage.seed.id",
-            "storage.seed.received-kwh", "window-cycles");
+            "storage.seed.received-kwh", "window-cycles", "replay.file", "replay.loop", "replay.speed",
+            "replay.rate", "replay.scale.v1", "replay.scale.i1", "replay.scale.v2", "replay.scale.i2",
+            "replay.delay.v1", "replay.delay.i1", "replay.delay.v2", "replay.delay.i2");
 
     public GatewaySetup {
         meters = List.copyOf(meters);
     }
 
     /** At run time: the property names come from the application's configuration. */
-    public static GatewaySetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st,
+    public static GatewaySetup from(MeterConfig m, HalConfig h, SimulatorConfig s, ReplayConfig r, StorageConfig st,
             OutputsConfig o, MetersConfig meters, GatewayConfig g) {
-        return from(m, h, s, st, o, meters, g, ConfigProvider.getConfig().getPropertyNames());
+        return from(m, h, s, r, st, o, meters, g, ConfigProvider.getConfig().getPropertyNames());
+    }
+
+    /** As the run-time form, for callers that configure no replay. */
+    public static GatewaySetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st,
+            OutputsConfig o, MetersConfig meters, GatewayConfig g, Iterable<String> propertyNames) {
+        return from(m, h, s, ReplayConfig.DEFAULTS, st, o, meters, g, propertyNames);
     }
 
     /**
      * @param propertyNames every configured name, to find keys under {@code meters.} that bind
      *     to nothing: the mapping alone drops a typo such as {@code meters.house.frequncy} silently
      */
-    public static GatewaySetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st,
-            OutputsConfig o, MetersConfig meters, GatewayConfig g, Iterable<String> propertyNames) {
+    public static GatewaySetup from(MeterConfig m, HalConfig h, SimulatorConfig s, ReplayConfig r,
+            StorageConfig st, OutputsConfig o, MetersConfig meters, GatewayConfig g, Iterable<String> propertyNames) {
         Problems p = new Problems();
         List<String> names = StreamSupport.stream(propertyNames.spliterator(), false).sorted().toList();
         Map<String, MetersConfig.MeterEntry> entries = new TreeMap<>(meters.meters());
@@ -63,7 +71,7 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
 
         List<MeterSetup> setups = new ArrayList<>();
         if (!multi) {
-            MeterSetup one = MeterSetup.check(Scope.FLAT, m.id(), Optional.empty(), m, h, s, st, o, p);
+            MeterSetup one = MeterSetup.check(Scope.FLAT, m.id(), Optional.empty(), m, h, s, r, st, o, p);
             if (one != null) {
                 setups.add(one);
             }
@@ -77,7 +85,7 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
                 p.require(!MeterSetup.RESERVED_ID.equals(id), key, id,
                         "any meter id but " + MeterSetup.RESERVED_ID + " (the shared MQTT outbox is <storage.dir>/outbox)");
                 // a meter with a bad id is still checked, so one start-up reports all its problems
-                MeterSetup one = MeterSetup.check(Scope.named(id), id, Optional.of(entry), m, h, s, st, o, p);
+                MeterSetup one = MeterSetup.check(Scope.named(id), id, Optional.of(entry), m, h, s, r, st, o, p);
                 if (one != null && idOk) {
                     setups.add(one);
                 }

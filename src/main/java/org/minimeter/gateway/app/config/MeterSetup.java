@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import org.minimeter.gateway.hal.FrontEnd;
+import org.minimeter.gateway.hal.replay.ReplaySettings;
 import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.outputs.OutputSettings;
@@ -38,7 +39,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         Duration logInterval, String source, SimulatorSettings simulator,
         Path storageDir, SavePolicy savePolicy, int keep, Optional<RegisterSeed> seed,
         OutputSettings outputs, String gpioProvider, Map<String, Integer> pins,
-        int blockMs, Optional<Path> faultFile, String sourceDescription) {
+        int blockMs, Optional<Path> faultFile, String sourceDescription, Optional<ReplaySettings> replay) {
 
     static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
     static final String ID_ALLOWED = "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)";
@@ -53,8 +54,14 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
 
     /** The flat keys as one meter (no {@code meters.*}); throws with every problem found. */
     public static MeterSetup from(MeterConfig m, HalConfig h, SimulatorConfig s, StorageConfig st, OutputsConfig o) {
+        return from(m, h, s, ReplayConfig.DEFAULTS, st, o);
+    }
+
+    /** The flat keys as one meter (no {@code meters.*}); throws with every problem found. */
+    public static MeterSetup from(MeterConfig m, HalConfig h, SimulatorConfig s, ReplayConfig r, StorageConfig st,
+            OutputsConfig o) {
         Problems p = new Problems();
-        MeterSetup setup = check(Scope.FLAT, m.id(), Optional.empty(), m, h, s, st, o, p);
+        MeterSetup setup = check(Scope.FLAT, m.id(), Optional.empty(), m, h, s, r, st, o, p);
         p.throwIfAny();
         return setup;
     }
@@ -74,7 +81,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
      * whole gateway (log interval, save policy, output timing, GPIO provider) are always flat.
      */
     static MeterSetup check(Scope sc, String id, Optional<MetersConfig.MeterEntry> entry, MeterConfig m,
-            HalConfig h, SimulatorConfig s, StorageConfig st, OutputsConfig o, Problems p) {
+            HalConfig h, SimulatorConfig s, ReplayConfig r, StorageConfig st, OutputsConfig o, Problems p) {
         int before = p.count();
         Optional<MetersConfig.MeterEntry> e = sc.named() ? entry : Optional.empty();
         if (!sc.named()) {
@@ -120,6 +127,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         p.require(blockMs.value() >= 5 && blockMs.value() <= 1000, blockMs, "5 to 1000 ms");
 
         SimulatorSettings simulator = null;
+        Optional<ReplaySettings> replay = Optional.empty();
         Optional<Path> faultFile = Optional.empty();
         String sourceDescription = "";
         if (kind.isPresent()) {
@@ -131,6 +139,14 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                     if (c != null) {
                         simulator = c.settings();
                         faultFile = c.faultFile();
+                        sourceDescription = c.describe();
+                    }
+                }
+                case REPLAY -> {
+                    ReplaySource.Checked c = ReplaySource.check(sc, r, e.map(MetersConfig.MeterEntry::replay),
+                            elements.value(), p);
+                    if (c != null) {
+                        replay = Optional.of(c.settings());
                         sourceDescription = c.describe();
                     }
                 }
@@ -174,7 +190,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 st.keep(), seed,
                 new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
                         o.counter().off().toNanos()),
-                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription);
+                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription, replay);
     }
 
     private static Map<String, Integer> flatPins(HalConfig h) {
@@ -244,6 +260,16 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         boolean ok = v >= 0 && v <= 1e9;
         p.require(ok, key, v, "0 to 1000000000 kWh");
         return ok ? OptionalLong.of(Math.round(v * 1e9)) : OptionalLong.empty();
+    }
+
+    /** As {@link #spec}, at the rate the source delivers (a recording's own rate). */
+    public MeterSpec specAtSourceRate(FrontEnd frontEnd) {
+        if (frontEnd.elements() != elements) {
+            throw new IllegalStateException("meter " + id + ": the source delivers " + frontEnd.elements()
+                    + " element(s), the meter has " + elements);
+        }
+        return new MeterSpec(frequency, ctRating, frontEnd.sampleRate(), windowCycles, frontEnd.calibration(),
+                creepFraction, frequencyTolerance, reverseSeconds);
     }
 
     /** The metering's view of this meter, with the calibration its source declares. */

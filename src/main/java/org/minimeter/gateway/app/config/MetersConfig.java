@@ -45,6 +45,9 @@ public interface MetersConfig {
         /** The simulator's keys, owned by {@link SimulatorSource}. */
         SimulatorSource.Keys simulator();
 
+        /** The replay source's keys, owned by {@link ReplaySource}. */
+        ReplaySource.Keys replay();
+
         Storage storage();
 
         /**

@@ -7,13 +7,14 @@ import java.util.Optional;
 /**
  * The waveform sources this build can run, by the name used in {@code source} /
  * {@code hal.source}. Each kind owns its config group and its checks in one class
- * ({@link SimulatorSource}); a new source adds a constant and a class.
+ * ({@link SimulatorSource}, {@link ReplaySource}); a new source adds a constant and a class.
  */
 public enum SourceKind {
-    SIMULATOR("simulator");
+    SIMULATOR("simulator"),
+    REPLAY("replay");
 
     /** Named in SPEC.md section 6 but not in this build yet: refused with that reason. */
-    static final List<String> PLANNED = List.of("replay", "a hardware front end");
+    static final List<String> PLANNED = List.of("the SPI front ends");
 
     private final String id;
 

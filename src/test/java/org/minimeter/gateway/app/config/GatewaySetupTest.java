@@ -26,7 +26,7 @@ class GatewaySetupTest {
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withMapping(MeterConfig.class).withMapping(HalConfig.class).withMapping(SimulatorConfig.class)
                 .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
-                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class)
+                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class).withMapping(ReplayConfig.class)
                 // Quarkus only warns about unknown keys; the gateway must catch them itself.
                 .withValidateUnknown(false)
                 .withSources(new PropertiesConfigSource(properties, "test", 250))
@@ -36,7 +36,8 @@ class GatewaySetupTest {
 
     private static GatewaySetup setup(SmallRyeConfig c) {
         return GatewaySetup.from(c.getConfigMapping(MeterConfig.class), c.getConfigMapping(HalConfig.class),
-                c.getConfigMapping(SimulatorConfig.class), c.getConfigMapping(StorageConfig.class),
+                c.getConfigMapping(SimulatorConfig.class), c.getConfigMapping(ReplayConfig.class),
+                c.getConfigMapping(StorageConfig.class),
                 c.getConfigMapping(OutputsConfig.class), c.getConfigMapping(MetersConfig.class),
                 c.getConfigMapping(GatewayConfig.class), c.getPropertyNames());
     }
@@ -144,8 +145,8 @@ class GatewaySetupTest {
         "meters.house.frequency|55|meters.house.frequency=55 is not allowed: allowed 50 or 60",
         "meters.house.elements|3|meters.house.elements=3 is not allowed: allowed 1 or 2",
         "meters.house.ct-rating|150|meters.house.ct-rating=150 is not allowed: allowed 100 or 200",
-        "meters.house.source|replay|meters.house.source=replay is not allowed: allowed simulator (replay and a "
-                + "hardware front end are not in this build yet)",
+        "meters.house.source|ads131m04|meters.house.source=ads131m04 is not allowed: allowed simulator, replay"
+                + " (the SPI front ends are not in this build yet)",
         "meters.house.source|ads1256|meters.house.source=ads1256 is not allowed: allowed simulator",
         "meters.house.block-ms|0|meters.house.block-ms=0 is not allowed: allowed 5 to 1000 ms",
         "meters.house.simulator.speed|0|meters.house.simulator.speed=0 is not allowed: allowed more than 0",
@@ -325,7 +326,7 @@ class GatewaySetupTest {
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withMapping(MeterConfig.class).withMapping(HalConfig.class).withMapping(SimulatorConfig.class)
                 .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
-                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class)
+                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class).withMapping(ReplayConfig.class)
                 .withValidateUnknown(false)
                 .withSources(new PropertiesConfigSource(Path.of("examples/three-meters/config/application.properties").toUri().toURL(), 260))
                 .build();
@@ -343,6 +344,29 @@ class GatewaySetupTest {
         assertThat(meter(g, "house-b").pins()).isEmpty();
         assertThat(g.meters()).allSatisfy(m -> assertThat(m.simulator().speed()).isEqualTo(10));
         assertThat(meter(g, "house-a").simulator().seed()).isNotEqualTo(meter(g, "house-b").simulator().seed());
+    }
+
+    @Test
+    void replayMeter_takesItsFileAndInheritsTheFlatReplayKeys(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path csv = java.nio.file.Files.writeString(dir.resolve("r.csv"), "# rate=8000\nv1,i1\n0,0\n");
+        GatewaySetup g = setup(Map.of("replay.speed", "5", "meters.field.source", "replay", "meters.field.elements",
+                "1", "meters.field.replay.file", csv.toString(), "meters.field.replay.scale.v1", "400"));
+        var replay = g.meters().get(0).replay().orElseThrow();
+        assertThat(replay.file()).isEqualTo(csv);
+        assertThat(replay.speed()).isEqualTo(5);
+        assertThat(replay.scales()).containsEntry("v1", 400.0);
+        assertThat(replay.loop()).isFalse();
+    }
+
+    @Test
+    void replayMeter_withoutAFileOrWithAMissingOne_isRefusedNamingTheKey() {
+        assertThatThrownBy(() -> setup(Map.of("meters.field.source", "replay")))
+                .hasMessageContaining("replay.file=(unset) (inherited by meters.field) is not allowed: allowed a CSV or WAV file"
+                        + " with source=replay");
+        assertThatThrownBy(() -> setup(Map.of("meters.field.source", "replay", "meters.field.replay.file",
+                "/nonexistent/r.csv"))).hasMessageContaining(
+                        "meters.field.replay.file=/nonexistent/r.csv is not allowed: allowed a readable CSV or WAV file");
     }
 
     @Test
