@@ -51,6 +51,7 @@ public final class Mcp3208Source implements WaveformSource {
     private final int fullCode;
     private final double midCode;
     private final long periodNanos;
+    private final long spinNanos;
     private final double blockNanos;
     private final double[] sample;
     private final int[] lastCode;
@@ -90,6 +91,7 @@ public final class Mcp3208Source implements WaveformSource {
         this.fullCode = config.variant().fullCode();
         this.midCode = config.variant().midCode();
         this.periodNanos = Math.round(1e9 / config.sampleRate());
+        this.spinNanos = Math.round(config.spinMicros() * 1e3);
         this.blockNanos = config.blockSize() * 1e9 / config.sampleRate();
         this.sample = new double[channels];
         this.lastCode = new int[channels];
@@ -210,7 +212,7 @@ public final class Mcp3208Source implements WaveformSource {
         }
         for (long p = 0; p < periods; p++) {
             long due = startNanos + index * periodNanos;
-            clock.sleepUntil(due);
+            waitUntil(due);
             long lateness = clock.nanoTime() - due;
             if (lateness > periodNanos / 2) {
                 // Woken too late for this period: converting now would label a sample with the
@@ -221,12 +223,29 @@ public final class Mcp3208Source implements WaveformSource {
                 index += behind;
                 ring.close();
                 fault("acquisition woke " + lateness / 1000 + " us late, skipped " + behind + " sample periods");
-                clock.sleepUntil(startNanos + index * periodNanos);
+                waitUntil(startNanos + index * periodNanos);
             }
             convertPeriod();
             index++;
         }
         publishStats();
+    }
+
+    /**
+     * Parks until {@code spinNanos} before the deadline, then spins: parking alone wakes later
+     * than the few microseconds of slack between one period's conversions and the next. The
+     * spin is bounded in real time by what is left, so a virtual clock in tests cannot hang it.
+     */
+    private void waitUntil(long due) throws InterruptedException {
+        if (spinNanos > 0) {
+            clock.sleepUntil(due - spinNanos);
+            long left = due - clock.nanoTime();
+            long realEnd = System.nanoTime() + left;
+            while (left > 0 && clock.nanoTime() - due < 0 && System.nanoTime() - realEnd < 0) {
+                Thread.onSpinWait();
+            }
+        }
+        clock.sleepUntil(due);
     }
 
     private void convertPeriod() {

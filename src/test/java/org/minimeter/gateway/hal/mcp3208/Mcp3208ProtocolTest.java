@@ -111,7 +111,7 @@ class Mcp3208ProtocolTest {
     void config_channelMappedTwice_isRefused() {
         assertThatThrownBy(() -> new Mcp3208Config(Variant.MCP3208_12BIT,
                 java.util.List.of(new Mcp3208Config.ElementChannels(0, 1), new Mcp3208Config.ElementChannels(1, 2)),
-                3.3, 1000, 3, 150, 1e6, 5, 8000, 400, 16))
+                3.3, 1000, 3, 150, 1e6, 5, 8000, 400, 16, 0))
                 .hasMessageContaining("ADC channel 1 is mapped twice");
     }
 }

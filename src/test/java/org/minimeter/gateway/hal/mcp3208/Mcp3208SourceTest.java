@@ -19,7 +19,7 @@ class Mcp3208SourceTest {
     /** V1 on 4, I1 on 5, V2 on 6, I2 on 7; 1 MHz, 5 us gap; blocks of {@code blockSize}. */
     static Mcp3208Config config(int blockSize, int ringBlocks) {
         return new Mcp3208Config(Variant.MCP3208_12BIT, List.of(new ElementChannels(4, 5), new ElementChannels(6, 7)),
-                3.3, 1000, 3, 150, 1e6, 5, 8000, blockSize, ringBlocks);
+                3.3, 1000, 3, 150, 1e6, 5, 8000, blockSize, ringBlocks, 0);
     }
 
     /** Response bytes carrying {@code code} (null bit low, floating bits high). */
@@ -82,6 +82,15 @@ class Mcp3208SourceTest {
 
     @Test
     void acquire_startsEachPeriodAtItsDueTime() throws Exception {
+        startsAtDueTimes(config(400, 4));
+    }
+
+    @Test
+    void acquire_spinningTheLastMicroseconds_stillStartsOnTime_andCannotHangOnVirtualTime() throws Exception {
+        startsAtDueTimes(config(400, 4).withSpinMicros(50));
+    }
+
+    private static void startsAtDueTimes(Mcp3208Config config) throws Exception {
         ManualClock clock = new ManualClock(1_000_000);
         long[] starts = new long[8];
         int[] n = {0};
@@ -95,7 +104,7 @@ class Mcp3208SourceTest {
         };
         period(spi, 2048, 2048, 2048, 2048);
         period(spi, 2049, 2049, 2049, 2049);
-        new Mcp3208Source(config(400, 4), spi, clock).acquire(2);
+        new Mcp3208Source(config, spi, clock).acquire(2);
         assertThat(starts).containsExactly(1_000_000, 1_029_000, 1_058_000, 1_087_000,
                 1_125_000, 1_154_000, 1_183_000, 1_212_000);
     }
