@@ -103,6 +103,11 @@ final class BlockRing {
         return true;
     }
 
+    /** Blocks published so far. */
+    long published() {
+        return published.get();
+    }
+
     /** Blocks waiting for the consumer. */
     int backlog() {
         return (int) (published.get() - consumed.get());

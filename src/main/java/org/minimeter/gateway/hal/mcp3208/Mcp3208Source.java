@@ -69,9 +69,9 @@ public final class Mcp3208Source implements WaveformSource {
     private String lastFault = "";
     private volatile Stats stats;
 
-    // consumer state
-    private long consumerStart = Long.MIN_VALUE;
-    private long delivered;
+    /** When the producer last published a block: the consumer's schedule follows it. */
+    private volatile long lastPublishNanos;
+    private long publishedSeen;
 
     private volatile boolean running;
     private Thread thread;
@@ -96,6 +96,7 @@ public final class Mcp3208Source implements WaveformSource {
         this.sample = new double[channels];
         this.lastCode = new int[channels];
         this.sameRun = new int[channels];
+        this.lastPublishNanos = clock.nanoTime();
         java.util.Arrays.fill(lastCode, -1);
         publishStats();
     }
@@ -181,24 +182,24 @@ public final class Mcp3208Source implements WaveformSource {
         return config.blockSize();
     }
 
+    /**
+     * Now if a block is waiting, else one block after the producer last published one; if the
+     * producer is overdue (a stalled bus), a quarter block from now, so the scheduler neither
+     * spins nor sleeps through the recovery.
+     */
     @Override
     public long nextBlockNanos() {
-        if (consumerStart == Long.MIN_VALUE) {
-            consumerStart = clock.nanoTime();
+        long now = clock.nanoTime();
+        if (ring.backlog() > 0) {
+            return now;
         }
-        return consumerStart + (long) ((delivered + 1) * blockNanos);
+        long next = lastPublishNanos + (long) blockNanos;
+        return next - now > 0 ? next : now + (long) (blockNanos / 4);
     }
 
     @Override
     public boolean poll(SampleBlock block, long nowNanos) {
-        if (consumerStart == Long.MIN_VALUE) {
-            consumerStart = nowNanos;
-        }
-        if (!ring.take(block, config.sampleRate())) {
-            return false;
-        }
-        delivered++;
-        return true;
+        return ring.take(block, config.sampleRate());
     }
 
     /**
@@ -284,6 +285,10 @@ public final class Mcp3208Source implements WaveformSource {
             samples++;
         } else {
             dropped++;
+        }
+        if (ring.published() != publishedSeen) {
+            publishedSeen = ring.published();
+            lastPublishNanos = clock.nanoTime();
         }
     }
 

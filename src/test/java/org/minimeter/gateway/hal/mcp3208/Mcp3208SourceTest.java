@@ -59,6 +59,24 @@ class Mcp3208SourceTest {
     }
 
     @Test
+    void nextBlockNanos_followsTheProducer_andIsNowWhileABlockWaits() throws Exception {
+        ManualClock clock = new ManualClock(0);
+        ScriptedSpi spi = new ScriptedSpi();
+        period(spi, 2048, 2049, 2048, 2049);
+        period(spi, 2050, 2051, 2050, 2051);
+        Mcp3208Source source = new Mcp3208Source(config(2, 4), spi, clock);
+        assertThat(source.nextBlockNanos()).isEqualTo(2 * PERIOD); // a block of 2 samples from start
+        source.acquire(2);
+        long published = clock.nanoTime();
+        assertThat(source.nextBlockNanos()).isEqualTo(published);
+        assertThat(source.poll(new SampleBlock(2, 2), published)).isTrue();
+        assertThat(source.nextBlockNanos()).isEqualTo(published + 2 * PERIOD);
+        // The producer stalls: the scheduler retries every quarter block, never in the past.
+        clock.advance(10 * PERIOD);
+        assertThat(source.nextBlockNanos()).isEqualTo(clock.nanoTime() + PERIOD / 2);
+    }
+
+    @Test
     void frontEnd_declaresEachChannelsConversionInstant_soTheMeteringRealignsVAndI() {
         // 24 clocks at 1 MHz + 5 us = 29 us per conversion; the hold closes 11 clocks in.
         Mcp3208Config c = config(400, 16);
