@@ -3,6 +3,7 @@ package org.minimeter.gateway.hal.mcp3208;
 import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
+import org.minimeter.gateway.hal.BlockRing;
 import org.minimeter.gateway.hal.FrontEnd;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.SpiTransport;

@@ -1,4 +1,4 @@
-package org.minimeter.gateway.hal.mcp3208;
+package org.minimeter.gateway.hal;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.minimeter.gateway.metering.SampleBlock;
@@ -15,7 +15,7 @@ import org.minimeter.gateway.metering.SampleBlock;
  * <p>Channels are V then I of each element, as in {@link SampleBlock}. Raw units are signed
  * codes around the converter's mid-scale.
  */
-final class BlockRing {
+public final class BlockRing {
 
     private final int channels;
     private final int blockSize;
@@ -33,7 +33,7 @@ final class BlockRing {
     private long openFirst;
     private int fill;
 
-    BlockRing(int channels, int blockSize, int slots) {
+    public BlockRing(int channels, int blockSize, int slots) {
         this.channels = channels;
         this.blockSize = blockSize;
         this.slots = slots;
@@ -42,7 +42,7 @@ final class BlockRing {
         this.length = new int[slots];
     }
 
-    int blockSize() {
+    public int blockSize() {
         return blockSize;
     }
 
@@ -51,7 +51,7 @@ final class BlockRing {
      *
      * @return false if the ring was full and the sample was dropped
      */
-    boolean append(long index, double[] sample) {
+    public boolean append(long index, double[] sample) {
         if (open >= 0 && openFirst + fill != index) {
             close();
         }
@@ -75,7 +75,7 @@ final class BlockRing {
     }
 
     /** Producer: publishes the block in progress, however short (before a known gap). */
-    void close() {
+    public void close() {
         if (open < 0) {
             return;
         }
@@ -86,7 +86,7 @@ final class BlockRing {
     }
 
     /** Consumer: copies the oldest complete block into {@code block}; false if none is ready. */
-    boolean take(SampleBlock block, double sampleRate) {
+    public boolean take(SampleBlock block, double sampleRate) {
         long c = consumed.get();
         if (c >= published.get()) {
             return false;
@@ -104,12 +104,12 @@ final class BlockRing {
     }
 
     /** Blocks published so far. */
-    long published() {
+    public long published() {
         return published.get();
     }
 
     /** Blocks waiting for the consumer. */
-    int backlog() {
+    public int backlog() {
         return (int) (published.get() - consumed.get());
     }
 }
