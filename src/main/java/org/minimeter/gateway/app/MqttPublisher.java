@@ -63,6 +63,8 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     private final ScheduledExecutorService scheduler;
     private final Object lock = new Object();
     private final Set<Long> inFlight = new HashSet<>();
+    /** Per energy or health topic, the newest message appended by this process. */
+    private final Map<String, Long> newestRetained = new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * Broker acknowledgements, recorded in the outbox by the pump thread: the client's callback
      * threads must not do file I/O (an interrupt there would close the outbox's files for good).
@@ -291,7 +293,11 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         if (batch.isEmpty()) {
             return;
         }
-        outbox.appendLater(batch);
+        for (Outbox.Message m : outbox.appendLater(batch)) {
+            if (m.kind() == Outbox.Kind.ENERGY || m.kind() == Outbox.Kind.HEALTH) {
+                newestRetained.merge(m.topic(), m.seq(), Math::max);
+            }
+        }
         long dropped = outbox.stats().dropped();
         if (dropped > droppedSeen) {
             synchronized (lock) {
@@ -391,10 +397,13 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         List<Outbox.Message> pending = outbox.peek(WINDOW * 4);
         List<Outbox.Message> toSend = new ArrayList<>();
         // Retained state per topic: only the newest of a topic's energy or health is worth sending.
+        // Also every newer one appended since this process started, however far behind it waits:
+        // after a power cut that lost an older energy's acknowledgement but kept a newer one's,
+        // the older must not be sent after the newer.
         Map<String, Long> newest = new HashMap<>();
         for (Outbox.Message m : pending) {
             if (m.kind() == Outbox.Kind.ENERGY || m.kind() == Outbox.Kind.HEALTH) {
-                newest.put(m.topic(), m.seq());
+                newest.merge(m.topic(), m.seq(), Math::max);
             }
         }
         for (Outbox.Message m : pending) {
@@ -402,6 +411,11 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
                 continue;
             }
             Long latest = newest.get(m.topic());
+            Long appended = m.kind() == Outbox.Kind.ENERGY || m.kind() == Outbox.Kind.HEALTH
+                    ? newestRetained.get(m.topic()) : null;
+            if (appended != null && (latest == null || appended > latest)) {
+                latest = appended;
+            }
             if (latest != null && m.seq() < latest) {
                 // Superseded retained state: the newer message says all this one did.
                 outbox.acknowledge(m.seq());

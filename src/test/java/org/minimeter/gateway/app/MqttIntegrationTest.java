@@ -194,6 +194,48 @@ class MqttIntegrationTest {
     }
 
     @Test
+    void anOlderEnergyLeftUnacknowledgedByAPowerCut_isNeverSentAfterANewerOne() throws Exception {
+        // What a torn ack journal can leave: an energy message (5 kWh) still waiting, with 300
+        // others behind it, though the broker already had a newer one; the register says 10 kWh.
+        var registerState = org.minimeter.gateway.persistence.RegisterState.empty(2);
+        try (var store = new org.minimeter.gateway.persistence.RegisterStore(storage, "m1", 3)) {
+            store.save(registerState);
+        }
+        var seed = new org.minimeter.gateway.persistence.RegisterSeed("t", java.util.OptionalLong.of(10_000_000_000L),
+                java.util.OptionalLong.empty(), false);
+        try (var store = new org.minimeter.gateway.persistence.RegisterStore(storage, "m1", 3)) {
+            seed.applyTo(store, store.load().state(), java.time.Instant.now());
+        }
+        try (var outbox = new org.minimeter.gateway.persistence.Outbox(storage.resolve("outbox"), 64L << 20)) {
+            List<org.minimeter.gateway.persistence.Outbox.Message> old = new ArrayList<>();
+            old.add(org.minimeter.gateway.persistence.Outbox.Message.of(
+                    org.minimeter.gateway.persistence.Outbox.Kind.ENERGY, "minimeter/m1/energy",
+                    "{\"delivered_kwh\":5.000000}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, true));
+            for (int k = 0; k < 300; k++) {
+                old.add(org.minimeter.gateway.persistence.Outbox.Message.of(
+                        org.minimeter.gateway.persistence.Outbox.Kind.PULSE, "minimeter/other/pulse",
+                        ("{\"seq\":" + k + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false));
+            }
+            outbox.append(old);
+        }
+        try (Mosquitto broker = Mosquitto.builder().anonymous().start();
+                MosquittoSub sub = MosquittoSub.start(broker.clientOptions(), "minimeter/#")) {
+            PublishingMeter gw = new PublishingMeter("m1", load(10, 1).build(), storage,
+                    PublishingMeter.plain(broker.host(), broker.port(), "gw-m1"), Duration.ofSeconds(1),
+                    Duration.ofSeconds(2)).start();
+            try {
+                sub.awaitCount("minimeter/other/pulse", 300, T);
+                sub.awaitCount("minimeter/m1/energy", 2, T);
+                await().atMost(T).until(() -> gw.publisher.outboxStats().depth() == 0);
+            } finally {
+                gw.close();
+            }
+            assertThat(sub.messages("minimeter/m1/energy")).extracting(m -> json(m).get("delivered_kwh").asDouble())
+                    .allSatisfy(kwh -> assertThat(kwh).isGreaterThanOrEqualTo(10.0));
+        }
+    }
+
+    @Test
     void lastWillOffline_afterTheGatewayProcessIsKilled() throws Exception {
         try (Mosquitto broker = Mosquitto.builder().anonymous().start();
                 MosquittoSub sub = MosquittoSub.start(broker.clientOptions(), "minimeter/child/status")) {
