@@ -4,15 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.hal.DigitalInput;
-import org.minimeter.gateway.hal.BlockRing;
 import org.minimeter.gateway.hal.FrontEnd;
 import org.minimeter.gateway.hal.MonotonicClock;
+import org.minimeter.gateway.hal.RingSource;
 import org.minimeter.gateway.hal.SpiTransport;
 import org.minimeter.gateway.hal.SpiTransport.SpiException;
-import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.ChannelCalibration;
 import org.minimeter.gateway.metering.ElementCalibration;
-import org.minimeter.gateway.metering.SampleBlock;
 
 /**
  * Line voltage and CT current sampled by an ADS131M04: all four channels convert on the same
@@ -26,7 +24,7 @@ import org.minimeter.gateway.metering.SampleBlock;
  * the loop was too late to read (the chip overwrote them) are counted from the time between
  * frames.
  */
-public final class Ads131m04Source implements WaveformSource {
+public final class Ads131m04Source extends RingSource {
 
     private static final Logger LOG = Logger.getLogger(Ads131m04Source.class);
 
@@ -52,17 +50,11 @@ public final class Ads131m04Source implements WaveformSource {
     private final Ads131m04Config config;
     private final Ads131m04 chip;
     private final DigitalInput drdy;
-    private final MonotonicClock clock;
-    private final FrontEnd frontEnd;
-    private final BlockRing ring;
     private final int[] channelOf;
     private final long periodNanos;
     private final long timeoutNanos;
-    private final double blockNanos;
     private final int[] codes = new int[Ads131m04.CHANNELS];
     private final double[] sample;
-    private final int[] lastCode;
-    private final int[] sameRun;
 
     // acquisition-thread state
     private boolean configured;
@@ -70,8 +62,6 @@ public final class Ads131m04Source implements WaveformSource {
     private int consecutiveFaults;
     private long lastFrameNanos = Long.MIN_VALUE;
     private long index;
-    private long samples;
-    private long dropped;
     private long missed;
     private long crcErrors;
     private long inputCrcErrors;
@@ -84,21 +74,12 @@ public final class Ads131m04Source implements WaveformSource {
     private String lastFault = "";
     private volatile Stats stats;
 
-    /** When the producer last published a block: the consumer's schedule follows it. */
-    private volatile long lastPublishNanos;
-    private long publishedSeen;
-
-    private volatile boolean running;
-    private Thread thread;
-
     Ads131m04Source(Ads131m04Config config, SpiTransport spi, DigitalInput drdy, MonotonicClock clock) {
+        super(frontEnd(config), config.blockSize(), config.ringBlocks(), clock);
         this.config = config;
         this.chip = new Ads131m04(spi);
         this.drdy = drdy;
-        this.clock = clock;
-        this.frontEnd = frontEnd(config);
         int channels = 2 * config.elements().size();
-        this.ring = new BlockRing(channels, config.blockSize(), config.ringBlocks());
         this.channelOf = new int[channels];
         for (int e = 0; e < config.elements().size(); e++) {
             channelOf[2 * e] = config.elements().get(e).voltage();
@@ -106,12 +87,7 @@ public final class Ads131m04Source implements WaveformSource {
         }
         this.periodNanos = Math.round(1e9 / config.sampleRate());
         this.timeoutNanos = Math.round(config.drdyTimeoutMicros() * 1e3);
-        this.blockNanos = config.blockSize() * 1e9 / config.sampleRate();
         this.sample = new double[channels];
-        this.lastCode = new int[channels];
-        this.sameRun = new int[channels];
-        this.lastPublishNanos = clock.nanoTime();
-        java.util.Arrays.fill(lastCode, Integer.MIN_VALUE);
         publishStats();
     }
 
@@ -128,7 +104,7 @@ public final class Ads131m04Source implements WaveformSource {
                 spi.description(), drdy.name(), config.elements(), config.sampleRate(), config.clockRegister(),
                 config.gainRegister(), config.ctPhaseSteps(), config.ctResidualLeadMicros(), config.ctRatio(),
                 config.burdenOhms(), config.voltageRatio());
-        s.start();
+        s.startAcquisition("ads131m04-acquisition " + s.chip.transport().description());
         return s;
     }
 
@@ -172,36 +148,6 @@ public final class Ads131m04Source implements WaveformSource {
         return "ads131m04";
     }
 
-    @Override
-    public FrontEnd frontEnd() {
-        return frontEnd;
-    }
-
-    @Override
-    public int blockSize() {
-        return config.blockSize();
-    }
-
-    /**
-     * Now if a block is waiting, else one block after the producer last published one; if the
-     * producer is overdue (a stalled bus), a quarter block from now, so the scheduler neither
-     * spins nor sleeps through the recovery.
-     */
-    @Override
-    public long nextBlockNanos() {
-        long now = clock.nanoTime();
-        if (ring.backlog() > 0) {
-            return now;
-        }
-        long next = lastPublishNanos + (long) blockNanos;
-        return next - now > 0 ? next : now + (long) (blockNanos / 4);
-    }
-
-    @Override
-    public boolean poll(SampleBlock block, long nowNanos) {
-        return ring.take(block, config.sampleRate());
-    }
-
     /** Sets the chip up; throws if it does not answer as an ADS131M04 should. */
     void configure() {
         chip.configure(config);
@@ -216,6 +162,7 @@ public final class Ads131m04Source implements WaveformSource {
      * acquisition thread, and what tests and benchmarks drive. Never throws for a fault of the
      * chip, the bus or DRDY.
      */
+    @Override
     public void acquire(long frames) throws InterruptedException {
         for (long f = 0; f < frames; f++) {
             if (!configured && !reconfigure()) {
@@ -297,29 +244,15 @@ public final class Ads131m04Source implements WaveformSource {
             if (code >= Ads131m04Config.FULL_CODE || code <= -Ads131m04Config.FULL_CODE - 1) {
                 clipped++;
             }
-            if (code == lastCode[k]) {
-                // 24 bits always carry a few LSB of thermal noise: a frozen code for a whole
-                // block is a dead channel (or a chip that stopped converting).
-                if (++sameRun[k] == config.blockSize()) {
-                    stuck++;
-                    sameRun[k] = 0;
-                    fault("channel " + channelOf[k] + " stuck at code " + code);
-                }
-            } else {
-                lastCode[k] = code;
-                sameRun[k] = 0;
+            // 24 bits always carry a few LSB of thermal noise: a frozen code for a whole block is
+            // a dead channel (or a chip that stopped converting).
+            if (stuck(k, code)) {
+                stuck++;
+                fault("channel " + channelOf[k] + " stuck at code " + code);
             }
             sample[k] = code;
         }
-        if (ring.append(index, sample)) {
-            samples++;
-        } else {
-            dropped++;
-        }
-        if (ring.published() != publishedSeen) {
-            publishedSeen = ring.published();
-            lastPublishNanos = clock.nanoTime();
-        }
+        deliver(index, sample);
         index++;
     }
 
@@ -332,7 +265,8 @@ public final class Ads131m04Source implements WaveformSource {
         }
     }
 
-    private void fault(String what) {
+    @Override
+    protected void fault(String what) {
         lastFault = what;
         long n = crcErrors + inputCrcErrors + timeouts + spiErrors + chipResets + stuck;
         // Logged on the 1st, 2nd, 4th, 8th... fault: a noisy bus must not turn the acquisition
@@ -343,43 +277,13 @@ public final class Ads131m04Source implements WaveformSource {
     }
 
     private void publishStats() {
-        stats = new Stats(samples, dropped, missed, crcErrors, inputCrcErrors, timeouts, spiErrors, chipResets,
-                reconfigurations, clipped, stuck, ring.backlog(), lastFault);
-    }
-
-    private void start() {
-        running = true;
-        thread = new Thread(this::run, "ads131m04-acquisition " + chip.transport().description());
-        thread.setDaemon(true);
-        thread.setPriority(Thread.MAX_PRIORITY);
-        thread.start();
-    }
-
-    private void run() {
-        while (running) {
-            try {
-                acquire(config.blockSize());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException ex) {
-                fault("acquisition loop: " + ex);
-            }
-        }
+        stats = new Stats(samples(), droppedSamples(), missed, crcErrors, inputCrcErrors, timeouts, spiErrors,
+                chipResets, reconfigurations, clipped, stuck, ring.backlog(), lastFault);
     }
 
     @Override
     public void close() {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(1000);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stopAcquisition();
         chip.transport().close();
         drdy.close();
     }

@@ -3,15 +3,13 @@ package org.minimeter.gateway.hal.mcp3208;
 import java.util.ArrayList;
 import java.util.List;
 import org.jboss.logging.Logger;
-import org.minimeter.gateway.hal.BlockRing;
 import org.minimeter.gateway.hal.FrontEnd;
 import org.minimeter.gateway.hal.MonotonicClock;
+import org.minimeter.gateway.hal.RingSource;
 import org.minimeter.gateway.hal.SpiTransport;
 import org.minimeter.gateway.hal.SpiTransport.SpiException;
-import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.ChannelCalibration;
 import org.minimeter.gateway.metering.ElementCalibration;
-import org.minimeter.gateway.metering.SampleBlock;
 
 /**
  * Line voltage and CT current sampled by an MCP3008/MCP3208: an acquisition loop converts
@@ -30,7 +28,7 @@ import org.minimeter.gateway.metering.SampleBlock;
  * whole block is counted as stuck; codes at 0 or full scale are counted as clipped. All are
  * in {@link #stats()}.
  */
-public final class Mcp3208Source implements WaveformSource {
+public final class Mcp3208Source extends RingSource {
 
     private static final Logger LOG = Logger.getLogger(Mcp3208Source.class);
 
@@ -45,24 +43,16 @@ public final class Mcp3208Source implements WaveformSource {
 
     private final Mcp3208Config config;
     private final Mcp3208 chip;
-    private final MonotonicClock clock;
-    private final FrontEnd frontEnd;
-    private final BlockRing ring;
     private final int[] channelOf;
     private final int fullCode;
     private final double midCode;
     private final long periodNanos;
     private final long spinNanos;
-    private final double blockNanos;
     private final double[] sample;
-    private final int[] lastCode;
-    private final int[] sameRun;
 
     // acquisition-thread state
     private long startNanos = Long.MIN_VALUE;
     private long index;
-    private long samples;
-    private long dropped;
     private long late;
     private long spiErrors;
     private long clipped;
@@ -70,20 +60,11 @@ public final class Mcp3208Source implements WaveformSource {
     private String lastFault = "";
     private volatile Stats stats;
 
-    /** When the producer last published a block: the consumer's schedule follows it. */
-    private volatile long lastPublishNanos;
-    private long publishedSeen;
-
-    private volatile boolean running;
-    private Thread thread;
-
     Mcp3208Source(Mcp3208Config config, SpiTransport spi, MonotonicClock clock) {
+        super(frontEnd(config), config.blockSize(), config.ringBlocks(), clock);
         this.config = config;
         this.chip = new Mcp3208(config.variant(), spi);
-        this.clock = clock;
-        this.frontEnd = frontEnd(config);
         int channels = 2 * config.elements().size();
-        this.ring = new BlockRing(channels, config.blockSize(), config.ringBlocks());
         this.channelOf = new int[channels];
         for (int e = 0; e < config.elements().size(); e++) {
             channelOf[2 * e] = config.elements().get(e).voltage();
@@ -93,12 +74,7 @@ public final class Mcp3208Source implements WaveformSource {
         this.midCode = config.variant().midCode();
         this.periodNanos = Math.round(1e9 / config.sampleRate());
         this.spinNanos = Math.round(config.spinMicros() * 1e3);
-        this.blockNanos = config.blockSize() * 1e9 / config.sampleRate();
         this.sample = new double[channels];
-        this.lastCode = new int[channels];
-        this.sameRun = new int[channels];
-        this.lastPublishNanos = clock.nanoTime();
-        java.util.Arrays.fill(lastCode, -1);
         publishStats();
     }
 
@@ -113,7 +89,7 @@ public final class Mcp3208Source implements WaveformSource {
                 s.name(), config.elements(), config.vref(), config.ctRatio(), config.burdenOhms(),
                 config.voltageRatio(), config.sampleRate(), 2 * config.elements().size(),
                 java.util.Arrays.toString(conversionOffsetsMicros(config)));
-        s.start();
+        s.startAcquisition(s.name() + "-acquisition " + s.chip.transport().description());
         return s;
     }
 
@@ -173,41 +149,12 @@ public final class Mcp3208Source implements WaveformSource {
         return config.variant() == Mcp3208.Variant.MCP3008_10BIT ? "mcp3008" : "mcp3208";
     }
 
-    @Override
-    public FrontEnd frontEnd() {
-        return frontEnd;
-    }
-
-    @Override
-    public int blockSize() {
-        return config.blockSize();
-    }
-
-    /**
-     * Now if a block is waiting, else one block after the producer last published one; if the
-     * producer is overdue (a stalled bus), a quarter block from now, so the scheduler neither
-     * spins nor sleeps through the recovery.
-     */
-    @Override
-    public long nextBlockNanos() {
-        long now = clock.nanoTime();
-        if (ring.backlog() > 0) {
-            return now;
-        }
-        long next = lastPublishNanos + (long) blockNanos;
-        return next - now > 0 ? next : now + (long) (blockNanos / 4);
-    }
-
-    @Override
-    public boolean poll(SampleBlock block, long nowNanos) {
-        return ring.take(block, config.sampleRate());
-    }
-
     /**
      * Runs {@code periods} sample periods on the calling thread, each started at its due time
      * on the clock: the body of the acquisition thread, and what tests and benchmarks drive.
      * Never throws for a fault of the chip or bus.
      */
+    @Override
     public void acquire(long periods) throws InterruptedException {
         if (startNanos == Long.MIN_VALUE) {
             startNanos = clock.nanoTime();
@@ -258,18 +205,11 @@ public final class Mcp3208Source implements WaveformSource {
                 if (code == 0 || code == fullCode) {
                     clipped++;
                 }
-                if (code == lastCode[k]) {
-                    if (++sameRun[k] == config.blockSize()) {
-                        // A real input carries at least the converter's transition noise;
-                        // a code frozen for a whole block is an open input, a shorted bias or
-                        // a dead channel. Counted once per block-long run.
-                        stuck++;
-                        sameRun[k] = 0;
-                        fault("channel " + channelOf[k] + " stuck at code " + code);
-                    }
-                } else {
-                    lastCode[k] = code;
-                    sameRun[k] = 0;
+                // A real input carries at least the converter's transition noise; a code frozen
+                // for a whole block is an open input, a shorted bias or a dead channel.
+                if (stuck(k, code)) {
+                    stuck++;
+                    fault("channel " + channelOf[k] + " stuck at code " + code);
                 }
                 sample[k] = code - midCode;
             }
@@ -282,18 +222,11 @@ public final class Mcp3208Source implements WaveformSource {
             fault(ex.getMessage());
             return;
         }
-        if (ring.append(index, sample)) {
-            samples++;
-        } else {
-            dropped++;
-        }
-        if (ring.published() != publishedSeen) {
-            publishedSeen = ring.published();
-            lastPublishNanos = clock.nanoTime();
-        }
+        deliver(index, sample);
     }
 
-    private void fault(String what) {
+    @Override
+    protected void fault(String what) {
         lastFault = what;
         long n = spiErrors + late + stuck;
         // Logged on the 1st, 2nd, 4th, 8th... fault: a dead bus at 32 k transfers/s must not
@@ -304,44 +237,12 @@ public final class Mcp3208Source implements WaveformSource {
     }
 
     private void publishStats() {
-        stats = new Stats(samples, dropped, late, spiErrors, clipped, stuck, ring.backlog(), lastFault);
-    }
-
-    private void start() {
-        running = true;
-        thread = new Thread(this::run, name() + "-acquisition " + chip.transport().description());
-        thread.setDaemon(true);
-        thread.setPriority(Thread.MAX_PRIORITY);
-        thread.start();
-    }
-
-    private void run() {
-        while (running) {
-            try {
-                // One block's worth at a time, so the stats refresh at the block rate.
-                acquire(config.blockSize());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException ex) {
-                // A bug or an unexpected transport exception: the loop must outlive it.
-                fault("acquisition loop: " + ex);
-            }
-        }
+        stats = new Stats(samples(), droppedSamples(), late, spiErrors, clipped, stuck, ring.backlog(), lastFault);
     }
 
     @Override
     public void close() {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(1000);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stopAcquisition();
         chip.transport().close();
     }
 }

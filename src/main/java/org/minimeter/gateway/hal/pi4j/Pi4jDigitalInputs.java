@@ -77,24 +77,15 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
     public Pi4jDigitalInputs(String provider, Path deviceDir) {
         this.deviceDir = Objects.requireNonNull(deviceDir, "deviceDir");
         if (provider == null) {
-            throw new IllegalArgumentException("Pi4J digital input provider is missing: allowed "
-                    + String.join(", ", PROVIDERS));
+            throw Pi4jContexts.notAllowed("Pi4J digital input provider", null, PROVIDERS);
         }
         this.backend = switch (provider) {
             case "mock" -> Backend.MOCK;
             case "gpiod", "auto" -> Backend.GPIOD;
-            default -> throw new IllegalArgumentException("Pi4J digital input provider '" + provider
-                    + "' is not allowed: allowed " + String.join(", ", PROVIDERS));
+            default -> throw Pi4jContexts.notAllowed("Pi4J digital input provider", provider, PROVIDERS);
         };
-        String reason;
-        if (backend == Backend.MOCK) {
-            reason = "chosen explicitly; in memory, no GPIO pin is read";
-        } else {
-            List<String> chips = Pi4jContexts.devices(deviceDir, "gpiochip");
-            reason = ("auto".equals(provider) ? "auto: " : "chosen explicitly; ")
-                    + (chips.isEmpty() ? "no gpiochip device in " + deviceDir : String.join(", ", chips) + " in "
-                            + deviceDir);
-        }
+        String reason = backend == Backend.MOCK ? "chosen explicitly; in memory, no GPIO pin is read"
+                : Pi4jContexts.reason(provider, deviceDir, "gpiochip");
         this.description = "Pi4J " + backend.label + " digital input provider (" + reason + ")";
         this.context = Pi4jContexts.build("Pi4J " + backend.label + " digital input provider", backend.requirement,
                 b -> {
@@ -126,11 +117,7 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
             throw new IllegalStateException("Pi4J " + backend.label + " inputs are closed: cannot open GPIO " + pin
                     + " for " + name);
         }
-        if (pin < Pi4jDigitalLines.FIRST_PIN || pin > Pi4jDigitalLines.LAST_PIN) {
-            throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is outside "
-                    + Pi4jDigitalLines.FIRST_PIN + ".." + Pi4jDigitalLines.LAST_PIN
-                    + " (BCM numbers on the Raspberry Pi header)");
-        }
+        Pi4jDigitalLines.checkHeaderPin(pin, name);
         Pi4jDigitalInput existing = open.get(pin);
         if (existing != null) {
             throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is already used by "
@@ -150,13 +137,8 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
                 .debounce(0L)
                 .provider(backend.providerId)
                 .build();
-        com.pi4j.io.gpio.digital.DigitalInput input;
-        try {
-            input = context.create(config);
-        } catch (RuntimeException | LinkageError e) {
-            throw new IllegalStateException("Pi4J " + backend.label + " provider cannot read GPIO " + pin + " for "
-                    + name + ": " + Pi4jContexts.causes(e) + Pi4jContexts.hint(backend.requirement), e);
-        }
+        com.pi4j.io.gpio.digital.DigitalInput input = Pi4jContexts.create(() -> context.create(config),
+                "Pi4J " + backend.label + " provider cannot read GPIO " + pin + " for " + name, backend.requirement);
         Pi4jDigitalInput line = new Pi4jDigitalInput(name, pin, input, backend.label, () -> release(id, pin));
         open.put(pin, line);
         LOG.debugf("Opened input %s through the Pi4J %s provider", line.name(), backend.label);
@@ -165,13 +147,7 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
 
     private synchronized void release(String id, int pin) {
         open.remove(pin);
-        try {
-            if (!context.isShutdown()) {
-                context.shutdown(id);
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s provider could not release GPIO %d: %s", backend.label, pin, Pi4jContexts.causes(e));
-        }
+        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label + " provider could not release GPIO " + pin);
     }
 
     /** Closes every open input (waiters return false) and the Pi4J context. */
@@ -185,18 +161,7 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
             closed = true;
             toClose = new ArrayList<>(open.values());
         }
-        for (Pi4jDigitalInput in : toClose) {
-            try {
-                in.close();
-            } catch (RuntimeException e) {
-                LOG.warnf("Could not close %s: %s", in.name(), e.getMessage());
-            }
-        }
-        try {
-            context.shutdown();
-        } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s digital input provider did not shut down cleanly: %s", backend.label,
-                    Pi4jContexts.causes(e));
-        }
+        Pi4jContexts.closeAll(LOG, toClose, Pi4jDigitalInput::close, in -> "Could not close " + in.name(), context,
+                "Pi4J " + backend.label + " digital input provider");
     }
 }

@@ -138,15 +138,14 @@ public final class Pi4jDigitalLines implements DigitalLines {
 
     private static Choice choose(String provider, Path modelFile, Path deviceDir) {
         if (provider == null) {
-            throw new IllegalArgumentException("Pi4J GPIO provider is missing: allowed " + String.join(", ", PROVIDERS));
+            throw Pi4jContexts.notAllowed("Pi4J GPIO provider", null, PROVIDERS);
         }
         return switch (provider) {
             case "mock" -> new Choice(Backend.MOCK, "chosen explicitly; in memory, no GPIO pin is driven");
             case "gpiod" -> new Choice(Backend.GPIOD, "chosen explicitly; GPIO character device");
             case "linuxfs" -> new Choice(Backend.LINUXFS, "chosen explicitly; sysfs /sys/class/gpio");
             case "auto" -> detect(modelFile, deviceDir);
-            default -> throw new IllegalArgumentException("Pi4J GPIO provider '" + provider
-                    + "' is not allowed: allowed " + String.join(", ", PROVIDERS));
+            default -> throw Pi4jContexts.notAllowed("Pi4J GPIO provider", provider, PROVIDERS);
         };
     }
 
@@ -202,10 +201,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
             throw new IllegalStateException("Pi4J " + backend.label + " lines are closed: cannot open GPIO " + pin
                     + " for " + name);
         }
-        if (pin < FIRST_PIN || pin > LAST_PIN) {
-            throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is outside " + FIRST_PIN + ".."
-                    + LAST_PIN + " (BCM numbers on the Raspberry Pi header)");
-        }
+        checkHeaderPin(pin, name);
         Pi4jDigitalLine existing = lines.get(pin);
         if (existing != null) {
             throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is already used by "
@@ -221,13 +217,8 @@ public final class Pi4jDigitalLines implements DigitalLines {
                 .shutdown(DigitalState.LOW)
                 .provider(backend.providerId)
                 .build();
-        DigitalOutput output;
-        try {
-            output = context.create(config);
-        } catch (RuntimeException | LinkageError e) {
-            throw new IllegalStateException("Pi4J " + backend.label + " provider cannot drive GPIO " + pin + " for "
-                    + name + ": " + Pi4jContexts.causes(e) + hint(backend), e);
-        }
+        DigitalOutput output = Pi4jContexts.create(() -> context.create(config),
+                "Pi4J " + backend.label + " provider cannot drive GPIO " + pin + " for " + name, backend.requirement);
         Pi4jDigitalLine line = new Pi4jDigitalLine(name, pin, output, this);
         lines.put(pin, line);
         LOG.debugf("Opened %s through the Pi4J %s provider", line.name(), backend.label);
@@ -260,25 +251,22 @@ public final class Pi4jDigitalLines implements DigitalLines {
             closed = true;
             open = new ArrayList<>(lines.values());
         }
-        for (Pi4jDigitalLine line : open) {
-            try {
-                line.close();
-            } catch (RuntimeException e) {
-                LOG.warnf("Could not drive %s off on close: %s", line.name(), e.getMessage());
-            }
-        }
-        try {
-            context.shutdown();
-        } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s provider did not shut down cleanly: %s", backend.label, Pi4jContexts.causes(e));
-        }
+        Pi4jContexts.closeAll(LOG, open, Pi4jDigitalLine::close,
+                line -> "Could not drive " + line.name() + " off on close", context, "Pi4J " + backend.label + " provider");
     }
 
     String providerLabel() {
         return backend.label;
     }
 
-    private static String hint(Backend b) {
-        return Pi4jContexts.hint(b.requirement);
+    /**
+     * @throws IllegalArgumentException if {@code pin} is not a BCM number brought out on the
+     *     header (a higher one is wired on the board and must never be touched)
+     */
+    static void checkHeaderPin(int pin, String name) {
+        if (pin < FIRST_PIN || pin > LAST_PIN) {
+            throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is outside " + FIRST_PIN + ".."
+                    + LAST_PIN + " (BCM numbers on the Raspberry Pi header)");
+        }
     }
 }

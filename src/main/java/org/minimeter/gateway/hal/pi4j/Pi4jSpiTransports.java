@@ -108,13 +108,12 @@ public final class Pi4jSpiTransports implements AutoCloseable {
         this.deviceDir = Objects.requireNonNull(deviceDir, "deviceDir");
         this.readWrite = Objects.requireNonNull(readWrite, "readWrite");
         if (provider == null) {
-            throw new IllegalArgumentException("Pi4J SPI provider is missing: allowed " + String.join(", ", PROVIDERS));
+            throw Pi4jContexts.notAllowed("Pi4J SPI provider", null, PROVIDERS);
         }
         this.backend = switch (provider) {
             case "mock" -> Backend.MOCK;
             case "linuxfs", "auto" -> Backend.LINUXFS;
-            default -> throw new IllegalArgumentException("Pi4J SPI provider '" + provider
-                    + "' is not allowed: allowed " + String.join(", ", PROVIDERS));
+            default -> throw Pi4jContexts.notAllowed("Pi4J SPI provider", provider, PROVIDERS);
         };
         this.description = "Pi4J " + backend.label + " SPI provider (" + reason(provider) + ")";
         this.context = Pi4jContexts.build("Pi4J " + backend.label + " SPI provider", backend.requirement, b -> {
@@ -130,10 +129,7 @@ public final class Pi4jSpiTransports implements AutoCloseable {
         if (backend == Backend.MOCK) {
             return "chosen explicitly; in memory, no SPI bus is driven";
         }
-        List<String> present = Pi4jContexts.devices(deviceDir, "spidev");
-        String found = present.isEmpty() ? "no spidev device in " + deviceDir
-                : String.join(", ", present) + " in " + deviceDir;
-        return ("auto".equals(provider) ? "auto: " : "chosen explicitly; ") + found;
+        return Pi4jContexts.reason(provider, deviceDir, "spidev");
     }
 
     /** Which backend is in use and why, for the start-up log. */
@@ -180,13 +176,8 @@ public final class Pi4jSpiTransports implements AutoCloseable {
                 .baud(clockHz)
                 .provider(backend.providerId)
                 .build();
-        Spi spi;
-        try {
-            spi = context.create(config);
-        } catch (RuntimeException | LinkageError e) {
-            throw new IllegalStateException("Pi4J " + backend.label + " SPI provider could not open " + what + ": "
-                    + Pi4jContexts.causes(e) + Pi4jContexts.hint(backend.requirement), e);
-        }
+        Spi spi = Pi4jContexts.create(() -> context.create(config),
+                "Pi4J " + backend.label + " SPI provider could not open " + what, backend.requirement);
         Pi4jSpiTransport transport = new Pi4jSpiTransport(spi, what, () -> release(id));
         open.put(id, transport);
         LOG.debugf("Opened %s through the Pi4J %s SPI provider", what, backend.label);
@@ -212,13 +203,7 @@ public final class Pi4jSpiTransports implements AutoCloseable {
 
     private synchronized void release(String id) {
         open.remove(id);
-        try {
-            if (!context.isShutdown()) {
-                context.shutdown(id);
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s SPI provider could not release %s: %s", backend.label, id, Pi4jContexts.causes(e));
-        }
+        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label + " SPI provider could not release " + id);
     }
 
     /** Closes every open device and the Pi4J context. */
@@ -232,18 +217,8 @@ public final class Pi4jSpiTransports implements AutoCloseable {
             closed = true;
             toClose = new ArrayList<>(open.values());
         }
-        for (Pi4jSpiTransport t : toClose) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                LOG.warnf("Could not close %s: %s", t.description(), e.getMessage());
-            }
-        }
-        try {
-            context.shutdown();
-        } catch (RuntimeException e) {
-            LOG.warnf("Pi4J %s SPI provider did not shut down cleanly: %s", backend.label, Pi4jContexts.causes(e));
-        }
+        Pi4jContexts.closeAll(LOG, toClose, Pi4jSpiTransport::close, t -> "Could not close " + t.description(),
+                context, "Pi4J " + backend.label + " SPI provider");
     }
 
     private static void check(String what, int value, int first, int last) {
