@@ -43,9 +43,4 @@ public enum SourceKind {
         return String.join(", ", Arrays.stream(values()).map(SourceKind::id).toList())
                 + (PLANNED.isEmpty() ? "" : " (" + String.join(" and ", PLANNED) + " are not in this build yet)");
     }
-
-    /** A front end on an SPI bus ({@link SpiSource}). */
-    public boolean spi() {
-        return this == MCP3208 || this == MCP3008 || this == ADS131M04 || this == ATM90E32;
-    }
 }
