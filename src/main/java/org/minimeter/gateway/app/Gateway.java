@@ -37,7 +37,18 @@ import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.DigitalLines;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
+import org.minimeter.gateway.hal.DigitalInput;
+import org.minimeter.gateway.hal.SpiTransport;
+import org.minimeter.gateway.hal.ads131m04.Ads131m04Source;
+import org.minimeter.gateway.hal.atm90e32.Atm90e32;
+import org.minimeter.gateway.hal.mcp3208.Mcp3208Source;
+import org.minimeter.gateway.hal.pi4j.Pi4jDigitalInputs;
 import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
+import org.minimeter.gateway.hal.pi4j.Pi4jSpiTransports;
+import org.minimeter.gateway.metering.ChannelCalibration;
+import org.minimeter.gateway.metering.ElementCalibration;
+import org.minimeter.gateway.hal.FrontEnd;
+import org.minimeter.gateway.app.config.SpiSource;
 import org.minimeter.gateway.hal.replay.ReplaySource;
 import org.minimeter.gateway.hal.simulator.FaultFileSource;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
@@ -80,6 +91,10 @@ public class Gateway {
     private MqttPublisher publisher;
     private DigitalLines lines;
     private EmbeddedBroker broker;
+    /** One SPI provider for every front end of the gateway; null without any. */
+    private Pi4jSpiTransports spi;
+    /** DRDY inputs of the ADS131M04s; null without any. */
+    private Pi4jDigitalInputs inputs;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
             StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
@@ -114,6 +129,18 @@ public class Gateway {
                 lines = openLines(setup.meters().get(0).gpioProvider());
                 opened.push(lines);
                 LOG.infof("Outputs: %s", lines.description());
+            }
+            List<SpiSource.Settings> spiMeters = setup.meters().stream().flatMap(m -> m.spi().stream()).toList();
+            if (!spiMeters.isEmpty()) {
+                spi = new Pi4jSpiTransports(spiMeters.get(0).provider());
+                opened.push(spi);
+                LOG.infof("SPI: %s", spi.description());
+            }
+            if (spiMeters.stream().anyMatch(s -> s.drdyPin() >= 0)) {
+                // the set-up check refused simulated and linuxfs for a meter with a DRDY input
+                inputs = new Pi4jDigitalInputs(setup.meters().get(0).gpioProvider());
+                opened.push(inputs);
+                LOG.infof("DRDY inputs: %s", inputs.description());
             }
             List<PublishedMeter> published = new ArrayList<>();
             String gatewayStatus = new Topics(mqtt.settings().topicPrefix(), setup.gatewayId(),
@@ -164,6 +191,8 @@ public class Gateway {
             }
             host = null;
             publisher = null;
+            spi = null;
+            inputs = null;
             if (e instanceof InvalidConfigException ice) {
                 throw ice;
             }
@@ -190,14 +219,44 @@ public class Gateway {
             }
             // A malformed file stops this start-up naming the file, the line and the reason.
             case REPLAY -> ReplaySource.open(m.replay().orElseThrow(), MonotonicClock.SYSTEM);
+            case MCP3208, MCP3008, ADS131M04, ATM90E32 -> throw new IllegalStateException("meter " + m.id()
+                    + ": " + kind.id() + " is opened on its SPI device");
         };
     }
 
+    /**
+     * A sampling chip on its SPI device (and DRDY line). A missing or inaccessible
+     * {@code /dev/spidev*}, or a chip that does not answer its set-up, stops start-up with a
+     * message naming the device and the fix.
+     */
+    private WaveformSource openSpiSource(MeterSetup m, SpiSource.Settings s) {
+        SpiTransport transport = spi.open(s.bus(), s.chipSelect(), s.mode(), s.clockHz());
+        try {
+            if (s.mcp().isPresent()) {
+                return Mcp3208Source.open(s.mcp().get(), transport, MonotonicClock.SYSTEM);
+            }
+            DigitalInput drdy = inputs.open("DRDY of meter " + m.id(), s.drdyPin());
+            try {
+                return Ads131m04Source.open(s.ads().orElseThrow(), transport, drdy, MonotonicClock.SYSTEM);
+            } catch (RuntimeException e) {
+                drdy.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            transport.close();
+            throw new IllegalStateException("meter " + m.id() + " (source=" + m.source() + "): " + e.getMessage(), e);
+        }
+    }
+
     private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened) {
-        WaveformSource source = openSource(m);
+        Optional<SpiSource.Settings> spiSettings = m.spi();
+        if (spiSettings.isPresent() && spiSettings.get().atm().isPresent()) {
+            return openEngineMeter(m, spiSettings.get(), opened);
+        }
+        WaveformSource source = spiSettings.isPresent() ? openSpiSource(m, spiSettings.get()) : openSource(m);
         opened.push(source);
-        // A recording runs at its own rate: the meter takes it from the file.
-        MeterSpec spec = m.source().equals(SourceKind.REPLAY.id()) ? m.specAtSourceRate(source.frontEnd())
+        // A recording, or a chip, runs at its own rate: the meter takes it from the source.
+        MeterSpec spec = !m.source().equals(SourceKind.SIMULATOR.id()) ? m.specAtSourceRate(source.frontEnd())
                 : m.spec(source.frontEnd());
         RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
         opened.push(store);
@@ -209,6 +268,37 @@ public class Gateway {
         }
         MeterRuntime runtime = new MeterRuntime(m.id(), spec, source, store, state, m.outputs(), outputLines,
                 m.savePolicy(), MonotonicClock.SYSTEM, Clock.systemUTC());
+        if (loaded.fellBack()) {
+            runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
+        }
+        runtime.addAlarmListener(a -> ReadingLog.logAlarm(m.id(), a));
+        return runtime;
+    }
+
+    /** A meter whose chip integrates energy itself (ATM90E32): polled through the engine seam. */
+    private MeterRuntime openEngineMeter(MeterSetup m, SpiSource.Settings s, Deque<AutoCloseable> opened) {
+        SpiTransport transport;
+        try {
+            transport = spi.open(s.bus(), s.chipSelect(), s.mode(), s.clockHz());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("meter " + m.id() + " (source=" + m.source() + "): " + e.getMessage(), e);
+        }
+        opened.push(transport);
+        Atm90e32 chip = new Atm90e32(transport, s.atm().orElseThrow());
+        // the chip's own RMS and energy: unit gains, no delays; the sample rate is the register's time base
+        ElementCalibration ideal = new ElementCalibration(ChannelCalibration.ideal(1), ChannelCalibration.ideal(1));
+        MeterSpec spec = m.spec(new FrontEnd(m.sampleRate(), java.util.Collections.nCopies(m.elements(), ideal)));
+        RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
+        opened.push(store);
+        RegisterStore.Loaded loaded = store.load();
+        RegisterState state = startingState(m, store, loaded);
+        Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
+        for (var pin : m.pins().entrySet()) {
+            outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
+        }
+        MeterRuntime runtime = new MeterRuntime(m.id(), Atm90e32Input.factory(spec, chip, transport,
+                MonotonicClock.SYSTEM), store, state, m.outputs(), outputLines, m.savePolicy(), MonotonicClock.SYSTEM,
+                Clock.systemUTC());
         if (loaded.fellBack()) {
             runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
         }
@@ -352,6 +442,13 @@ public class Gateway {
         }
         if (lines != null) {
             lines.close();
+        }
+        // after the meters: each closed its own device first
+        if (inputs != null) {
+            inputs.close();
+        }
+        if (spi != null) {
+            spi.close();
         }
         if (broker != null) {
             broker.close();

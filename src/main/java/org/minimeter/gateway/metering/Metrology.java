@@ -241,7 +241,15 @@ public final class Metrology implements MeteringEngine {
     public void flush() {
         closeEnergyOnly();
         if (startupSamples > 0) {
-            // Stopped before the first whole cycle: the offsets estimated so far (zero) are all there is.
+            // Stopped before the first whole cycle or window: as for a window without crossings
+            // (emitWindow), the samples' own mean is the best offset estimate. Zero offsets would
+            // turn a stuck or dead front end's constant reading into energy (DC V x DC I).
+            for (int e = 0; e < elements; e++) {
+                if (startup[e].n > 0) {
+                    offsetV[e] = startup[e].sv / startup[e].n;
+                    offsetI[e] = startup[e].si / startup[e].n;
+                }
+            }
             commitStartup();
         }
         resync();

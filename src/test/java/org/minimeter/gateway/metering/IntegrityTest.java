@@ -15,6 +15,30 @@ class IntegrityTest {
     }
 
     @Test
+    void aStuckDcInput_stoppedBeforeAnyWindow_commitsNoEnergy() {
+        // a front end whose channels all read one code (nothing on MISO, a dead ADC) until stop
+        MeterRun r = new MeterRun(steady());
+        long index = 0;
+        for (int b = 0; b < 6; b++) {
+            int n = Math.min(r.block.capacity(), 400);
+            r.block.set(index, n, r.spec.sampleRate());
+            for (int e = 0; e < 2; e++) {
+                double gv = r.spec.calibration().get(e).voltage().gain();
+                double gi = r.spec.calibration().get(e).current().gain();
+                java.util.Arrays.fill(r.block.voltage(e), 0, n, -100 / gv);
+                java.util.Arrays.fill(r.block.current(e), 0, n, -100 / gi);
+            }
+            r.metrology.process(r.block);
+            index += n;
+        }
+        r.metrology.flush();
+        assertThat(r.register.committedSamples()).isEqualTo(index);
+        // 100 V DC x 100 A DC on two elements for 0.3 s would be 1.7 Wh: none of it is energy
+        assertThat(r.register.deliveredWh(0)).isZero();
+        assertThat(r.register.receivedWh(0)).isZero();
+    }
+
+    @Test
     void sampleGap_isCountedAlarmedAndEnergyOfPresentSamplesIsExact() {
         MeterRun r = new MeterRun(steady());
         r.runSeconds(2);

@@ -39,7 +39,10 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
             "source", "storage.dir", "storage.seed.allow-decrease", "storage.seed.delivered-kwh", "storage.seed.id",
             "storage.seed.received-kwh", "window-cycles", "replay.file", "replay.loop", "replay.speed",
             "replay.rate", "replay.scale.v1", "replay.scale.i1", "replay.scale.v2", "replay.scale.i2",
-            "replay.delay.v1", "replay.delay.i1", "replay.delay.v2", "replay.delay.i2");
+            "replay.delay.v1", "replay.delay.i1", "replay.delay.v2", "replay.delay.i2", "spi.bus",
+            "spi.chip-select", "spi.clock-hz", "frontend.vref", "frontend.ct-ratio", "frontend.burden-ohms",
+            "frontend.voltage-ratio", "frontend.channels", "ads131m04.drdy-pin", "atm90e32.ugain",
+            "atm90e32.igain");
 
     public GatewaySetup {
         meters = List.copyOf(meters);
@@ -191,12 +194,27 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
     }
 
     private static void sharedPins(List<MeterSetup> setups, Problems p) {
+        // one chip per SPI device: two meters on one chip select would read each other's chip
+        Map<String, String> devices = new HashMap<>();
+        for (MeterSetup meter : setups) {
+            meter.spi().ifPresent(s -> {
+                String key = "meters." + meter.id() + ".spi.chip-select";
+                String other = devices.putIfAbsent(s.device(), "meters." + meter.id());
+                p.require(other == null, key, s.chipSelect(), "an SPI device not already used by " + other + " ("
+                        + s.device() + "; set spi.bus / spi.chip-select per meter)");
+            });
+        }
         Map<Integer, String> used = new HashMap<>();
         for (MeterSetup meter : setups) {
             for (var pin : meter.pins().entrySet()) {
                 String key = "meters." + meter.id() + ".gpio." + pin.getKey();
                 String other = used.putIfAbsent(pin.getValue(), key);
                 p.require(other == null, key, pin.getValue(), "a GPIO not already used by " + other);
+            }
+            if (meter.spi().isPresent() && meter.spi().get().drdyPin() >= 0) {
+                String key = "meters." + meter.id() + ".ads131m04.drdy-pin";
+                String other = used.putIfAbsent(meter.spi().get().drdyPin(), key);
+                p.require(other == null, key, meter.spi().get().drdyPin(), "a GPIO not already used by " + other);
             }
         }
     }

@@ -7,7 +7,7 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "hal")
 public interface HalConfig {
 
-    /** {@code simulator} (the default), later {@code replay} or a hardware front end. */
+    /** {@code simulator} (the default), {@code replay}, {@code mcp3208}, {@code mcp3008}, {@code ads131m04}, {@code atm90e32}. */
     @WithDefault("simulator")
     String source();
 
@@ -16,6 +16,34 @@ public interface HalConfig {
     int blockMs();
 
     Gpio gpio();
+
+    /** {@code hal.spi.*}: the SPI provider for the whole gateway, and each meter's device by default. */
+    Spi spi();
+
+    /** {@code hal.frontend.*}: every SPI meter's board unless {@code meters.<id>.frontend.*} says otherwise. */
+    SpiSource.Board frontend();
+
+    /** {@code hal.ads131m04.*}, inherited as {@code meters.<id>.ads131m04.*}. */
+    SpiSource.Ads131m04 ads131m04();
+
+    /** {@code hal.atm90e32.*}, inherited as {@code meters.<id>.atm90e32.*}. */
+    SpiSource.Atm90e32 atm90e32();
+
+    /** The SPI provider (gateway-wide) and the device a meter uses unless it names its own. */
+    interface Spi {
+        /** {@code auto} (linuxfs), {@code linuxfs} (/dev/spidev*) or {@code mock} (Pi4J's in-memory provider). */
+        @WithDefault("auto")
+        String provider();
+
+        @WithDefault("0")
+        int bus();
+
+        @WithDefault("0")
+        int chipSelect();
+
+        /** Unset: the chip's own default. */
+        java.util.Optional<Integer> clockHz();
+    }
 
     /** Digital outputs: which backend drives them and on which BCM GPIO numbers. */
     interface Gpio {

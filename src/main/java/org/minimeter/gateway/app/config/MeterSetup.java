@@ -33,20 +33,23 @@ import org.minimeter.gateway.persistence.SavePolicy;
  * @param blockMs samples reach the metering in blocks of this many milliseconds
  * @param faultFile while this file exists the simulated source delivers nothing
  * @param sourceDescription the source's effective keys for the start-up log
+ * @param spi the device and chip configuration of a hardware front end
  */
 public record MeterSetup(String id, int frequency, int elements, int ctRating, int sampleRate,
         int windowCycles, double creepFraction, double frequencyTolerance, double reverseSeconds,
         Duration logInterval, String source, SimulatorSettings simulator,
         Path storageDir, SavePolicy savePolicy, int keep, Optional<RegisterSeed> seed,
         OutputSettings outputs, String gpioProvider, Map<String, Integer> pins,
-        int blockMs, Optional<Path> faultFile, String sourceDescription, Optional<ReplaySettings> replay) {
+        int blockMs, Optional<Path> faultFile, String sourceDescription, Optional<ReplaySettings> replay,
+        Optional<SpiSource.Settings> spi) {
 
     static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
     static final String ID_ALLOWED = "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)";
     /** The gateway's shared outbox is {@code <storage.dir>/outbox}: no meter may take that name. */
     public static final String RESERVED_ID = "outbox";
-    /** Sources this build can run. {@code replay} and hardware front ends come with later issues. */
-    public static final List<String> SOURCES = List.of(SourceKind.SIMULATOR.id());
+    /** Sources this build can run. */
+    public static final List<String> SOURCES = java.util.Arrays.stream(SourceKind.values()).map(SourceKind::id)
+            .toList();
     public static final List<String> GPIO_PROVIDERS = List.of("auto", "gpiod", "linuxfs", "mock", "simulated");
     /** Output names in the order of their keys. */
     static final List<String> OUTPUTS = List.of(PulseLedger.PULSE10, PulseLedger.PULSE100, PulseLedger.PULSE1000,
@@ -128,6 +131,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
 
         SimulatorSettings simulator = null;
         Optional<ReplaySettings> replay = Optional.empty();
+        Optional<SpiSource.Settings> spi = Optional.empty();
         Optional<Path> faultFile = Optional.empty();
         String sourceDescription = "";
         if (kind.isPresent()) {
@@ -147,6 +151,14 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                             elements.value(), p);
                     if (c != null) {
                         replay = Optional.of(c.settings());
+                        sourceDescription = c.describe();
+                    }
+                }
+                case MCP3208, MCP3008, ADS131M04, ATM90E32 -> {
+                    SpiSource.Checked c = SpiSource.check(sc, kind.get(), h, e, new SpiSource.Meter(nominal,
+                            elements.value(), ct.value(), rate.value(), rate, blockMs.value()), p);
+                    if (c != null) {
+                        spi = Optional.of(c.settings());
                         sourceDescription = c.describe();
                     }
                 }
@@ -181,6 +193,11 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
             String other = used.putIfAbsent(pin, name);
             p.require(other == null, keyPrefix + name, pin, "a GPIO not already used by " + keyPrefix + other);
         });
+        spi.filter(x -> x.drdyPin() >= 0).ifPresent(x -> {
+            String other = used.get(x.drdyPin());
+            p.require(other == null, (sc.named() ? sc.own("") : "hal.") + "ads131m04.drdy-pin", x.drdyPin(),
+                    "a GPIO not already used by " + keyPrefix + other);
+        });
         if (p.count() > before) {
             return null;
         }
@@ -190,7 +207,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 st.keep(), seed,
                 new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
                         o.counter().off().toNanos()),
-                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription, replay);
+                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription, replay, spi);
     }
 
     private static Map<String, Integer> flatPins(HalConfig h) {

@@ -48,6 +48,18 @@ public interface MetersConfig {
         /** The replay source's keys, owned by {@link ReplaySource}. */
         ReplaySource.Keys replay();
 
+        /** SPI device of a hardware front end; unset keys: {@code hal.spi.*}. Owned by {@link SpiSource}. */
+        SpiSource.Spi spi();
+
+        /** The board's analogue side; unset keys: {@code hal.frontend.*}. */
+        SpiSource.Board frontend();
+
+        /** Unset keys: {@code hal.ads131m04.*}. */
+        SpiSource.Ads131m04 ads131m04();
+
+        /** Unset keys: {@code hal.atm90e32.*}. */
+        SpiSource.Atm90e32 atm90e32();
+
         Storage storage();
 
         /**

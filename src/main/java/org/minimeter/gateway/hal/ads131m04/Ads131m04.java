@@ -192,8 +192,8 @@ public final class Ads131m04 {
      * @throws IllegalStateException naming the step when an acknowledgement is wrong
      */
     public void configure(Ads131m04Config config) {
-        exchange(frame(CMD_RESET));
-        expect(exchange(frame(rreg(REG_ID))), RESET_ACK, 0xFFFF, "RESET");
+        setUp(frame(CMD_RESET), "RESET");
+        expect(setUp(frame(rreg(REG_ID)), "RREG ID"), RESET_ACK, 0xFFFF, "RESET");
         write(REG_MODE, MODE_VALUE, REG_ID, 0x2400, 0xFF00, "RREG ID (an ADS131M04 has ID 24xxh)");
         write(REG_CLOCK, config.clockRegister(), REG_MODE, -1, 0, null);
         write(REG_GAIN1, config.gainRegister(), REG_CLOCK, -1, 0, null);
@@ -202,12 +202,28 @@ public final class Ads131m04 {
             write(chCfg(ch), config.channelConfigRegister(ch), previous, -1, 0, null);
             previous = chCfg(ch);
         }
-        expect(exchange(frame(CMD_NULL)), wregAck(previous), 0xFFFF, "WREG " + hex(previous));
+        expect(setUp(frame(CMD_NULL), "NULL"), wregAck(previous), 0xFFFF, "WREG " + hex(previous));
+    }
+
+    /**
+     * A set-up frame: an answer whose CRC fails (all zeros: nothing drives MISO) stops the
+     * set-up naming the command being sent and the likely causes, as a wrong acknowledgement does.
+     */
+    private byte[] setUp(byte[] tx, String sending) {
+        try {
+            return exchange(tx);
+        } catch (CrcException e) {
+            String detail = e.getMessage().startsWith(spi.description() + ": ")
+                    ? e.getMessage().substring(spi.description().length() + 2) : e.getMessage();
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "ADS131M04 on %s: set-up step %s: the answer failed its CRC (%s): check wiring, SPI mode 1 "
+                            + "and that CLKIN is running", spi.description(), sending, detail), e);
+        }
     }
 
     /** Sends a WREG whose frame collects the acknowledgement of the previous step. */
     private void write(int address, int value, int previousAddress, int expected, int mask, String previousStep) {
-        byte[] rx = exchange(frame(wreg(address), value));
+        byte[] rx = setUp(frame(wreg(address), value), "WREG " + hex(address));
         if (expected >= 0) {
             expect(rx, expected, mask, previousStep);
         } else {

@@ -37,6 +37,16 @@ public record Atm90e32Config(
     public static final long DEFAULT_PL_CONSTANT = 0x0861C468L;
 
     /**
+     * UgainX when the configuration gives none: ESPHome's and CircuitSetup's default for the
+     * split-phase board's 9 V AC transformer (gain_voltage 7305). A starting point only: the
+     * guided calibration replaces it.
+     */
+    public static final int DEFAULT_UGAIN = 7305;
+
+    /** IgainX when the configuration gives none: ESPHome's default for an SCT-013-000 (gain_ct 27961). */
+    public static final int DEFAULT_IGAIN = 27961;
+
+    /**
      * Current-channel PGA gain (MMode1, two bits per phase): a CT whose burden voltage is small at
      * rated current gains resolution at x2 or x4, at the cost of clipping at a lower current.
      */

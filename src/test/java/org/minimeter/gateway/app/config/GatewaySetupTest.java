@@ -145,9 +145,8 @@ class GatewaySetupTest {
         "meters.house.frequency|55|meters.house.frequency=55 is not allowed: allowed 50 or 60",
         "meters.house.elements|3|meters.house.elements=3 is not allowed: allowed 1 or 2",
         "meters.house.ct-rating|150|meters.house.ct-rating=150 is not allowed: allowed 100 or 200",
-        "meters.house.source|ads131m04|meters.house.source=ads131m04 is not allowed: allowed simulator, replay"
-                + " (the SPI front ends are not in this build yet)",
-        "meters.house.source|ads1256|meters.house.source=ads1256 is not allowed: allowed simulator",
+        "meters.house.source|ads1256|meters.house.source=ads1256 is not allowed: allowed simulator, replay, mcp3208,"
+                + " mcp3008, ads131m04, atm90e32",
         "meters.house.block-ms|0|meters.house.block-ms=0 is not allowed: allowed 5 to 1000 ms",
         "meters.house.simulator.speed|0|meters.house.simulator.speed=0 is not allowed: allowed more than 0",
         "meters.house.simulator.current|300|meters.house.simulator.current=300 is not allowed: allowed 0 to 200 A",
@@ -367,6 +366,136 @@ class GatewaySetupTest {
         assertThatThrownBy(() -> setup(Map.of("meters.field.source", "replay", "meters.field.replay.file",
                 "/nonexistent/r.csv"))).hasMessageContaining(
                         "meters.field.replay.file=/nonexistent/r.csv is not allowed: allowed a readable CSV or WAV file");
+    }
+
+    @Test
+    void mcp3208_perMeterKeysBindAndInheritTheFlatHalKeys() {
+        GatewaySetup g = setup(Map.of("hal.spi.provider", "mock", "hal.frontend.burden-ohms", "22",
+                "meters.a.source", "mcp3208", "meters.a.spi.chip-select", "1", "meters.a.frontend.channels", "4,5,6,7",
+                "meters.a.frontend.vref", "5", "meters.b.source", "mcp3008", "meters.b.spi.bus", "1",
+                "meters.b.frontend.ct-ratio", "1500", "meters.b.elements", "1"));
+        SpiSource.Settings a = meter(g, "a").spi().orElseThrow();
+        assertThat(a.provider()).isEqualTo("mock");
+        assertThat(a.device()).isEqualTo("spidev0.1");
+        assertThat(a.mode()).isZero();
+        assertThat(a.clockHz()).isEqualTo(1_000_000);
+        var mcp = a.mcp().orElseThrow();
+        assertThat(mcp.variant()).isEqualTo(org.minimeter.gateway.hal.mcp3208.Mcp3208.Variant.MCP3208_12BIT);
+        assertThat(mcp.elements()).extracting(e -> e.voltage() + "/" + e.current()).containsExactly("4/5", "6/7");
+        assertThat(mcp.vref()).isEqualTo(5);
+        assertThat(mcp.burdenOhms()).isEqualTo(22);
+        // 200 A : 0.1 A, and a voltage ratio with headroom at 60 Hz's 120 V
+        assertThat(mcp.ctRatio()).isEqualTo(2000);
+        assertThat(mcp.voltageRatio()).isEqualTo(150);
+        assertThat(mcp.sampleRate()).isEqualTo(8000);
+        assertThat(mcp.blockSize()).isEqualTo(400);
+        SpiSource.Settings b = meter(g, "b").spi().orElseThrow();
+        assertThat(b.device()).isEqualTo("spidev1.0");
+        assertThat(b.mcp().orElseThrow().variant()).isEqualTo(org.minimeter.gateway.hal.mcp3208.Mcp3208.Variant.MCP3008_10BIT);
+        assertThat(b.mcp().get().ctRatio()).isEqualTo(1500);
+        assertThat(b.mcp().get().burdenOhms()).isEqualTo(22);
+        assertThat(b.mcp().get().vref()).isEqualTo(3.3);
+        assertThat(b.mcp().get().elements()).extracting(e -> e.voltage() + "/" + e.current()).containsExactly("0/1");
+        assertThat(meter(g, "a").describe()).anySatisfy(line -> assertThat(line).contains("spi.chip-select=1",
+                "frontend.channels=4,5,6,7", "frontend.burden-ohms=22"));
+    }
+
+    @Test
+    void flatMeter_takesTheHalKeys() {
+        GatewaySetup g = setup(Map.of("hal.source", "mcp3008", "hal.spi.bus", "1", "hal.spi.clock-hz", "2000000",
+                "hal.frontend.voltage-ratio", "200"));
+        SpiSource.Settings s = g.meters().get(0).spi().orElseThrow();
+        assertThat(s.device()).isEqualTo("spidev1.0");
+        assertThat(s.clockHz()).isEqualTo(2_000_000);
+        assertThat(s.mcp().orElseThrow().voltageRatio()).isEqualTo(200);
+        assertThat(s.provider()).isEqualTo("auto");
+    }
+
+    @Test
+    void ads131m04_needsItsDrdyPinAndAPi4jInputProvider() {
+        GatewaySetup g = setup(Map.of("hal.gpio.provider", "mock", "meters.x.source", "ads131m04",
+                "meters.x.ads131m04.drdy-pin", "25", "meters.x.elements", "1", "meters.x.frontend.channels", "2,3"));
+        SpiSource.Settings s = meter(g, "x").spi().orElseThrow();
+        assertThat(s.mode()).isEqualTo(1);
+        assertThat(s.clockHz()).isEqualTo(8_192_000);
+        assertThat(s.drdyPin()).isEqualTo(25);
+        assertThat(s.ads().orElseThrow().sampleRate()).isEqualTo(8000);
+        assertThat(s.ads().get().elements()).extracting(e -> e.voltage() + "/" + e.current()).containsExactly("2/3");
+        assertThat(s.ads().get().ctRatio()).isEqualTo(2000);
+
+        assertThat(problems(Map.of("hal.gpio.provider", "mock", "meters.x.source", "ads131m04")))
+                .containsExactly("hal.ads131m04.drdy-pin=(unset) (inherited by meters.x) is not allowed: allowed the"
+                        + " BCM GPIO (0 to 27) wired to the ADS131M04's DRDY");
+        assertThat(problems(Map.of("hal.gpio.provider", "simulated", "meters.x.source", "ads131m04",
+                "meters.x.ads131m04.drdy-pin", "25"))).containsExactly("hal.gpio.provider=simulated is not allowed:"
+                        + " allowed auto, gpiod or mock with source=ads131m04 (its DRDY input is read through Pi4J's"
+                        + " gpiod provider)");
+        assertThat(problems(Map.of("hal.gpio.provider", "mock", "meters.x.source", "ads131m04",
+                "meters.x.ads131m04.drdy-pin", "25", "meters.x.spi.chip-select", "1", "meters.y.gpio.pulse10", "25",
+                "meters.y.gpio.pulse100", "5", "meters.y.gpio.pulse1000", "6", "meters.y.gpio.counter", "12")))
+                .containsExactly("meters.y.gpio.pulse10=25 is not allowed: allowed a GPIO not already used by "
+                        + "meters.x.ads131m04.drdy-pin");
+        assertThat(problems(Map.of("hal.gpio.provider", "mock", "meters.x.source", "ads131m04",
+                "meters.x.ads131m04.drdy-pin", "25", "meter.sample-rate", "6000")))
+                .containsExactly("meter.sample-rate=6000 (inherited by meters.x) is not allowed: allowed 4000, 8000"
+                        + " or 16000 with source=ads131m04 (8.192 MHz / 2 / OSR)");
+    }
+
+    @Test
+    void atm90e32_gainsPerElementWithTheChipDefaults() {
+        GatewaySetup g = setup(Map.of("meters.x.source", "atm90e32", "meters.x.atm90e32.igain", "30000,31000",
+                "meters.y.source", "atm90e32", "meters.y.spi.chip-select", "1", "hal.atm90e32.ugain", "7000"));
+        SpiSource.Settings x = meter(g, "x").spi().orElseThrow();
+        assertThat(x.mode()).isEqualTo(3);
+        assertThat(x.clockHz()).isEqualTo(150_000);
+        var cal = x.atm().orElseThrow().calibration();
+        assertThat(cal).extracting(c -> c.ugain() + "/" + c.igain()).containsExactly("7000/30000", "7000/31000");
+        var y = meter(g, "y").spi().orElseThrow().atm().orElseThrow().calibration();
+        assertThat(y).extracting(c -> c.ugain() + "/" + c.igain()).containsExactly("7000/27961", "7000/27961");
+        GatewaySetup unset = setup(Map.of("hal.source", "atm90e32", "meter.elements", "1"));
+        assertThat(unset.meters().get(0).spi().orElseThrow().atm().orElseThrow().calibration())
+                .extracting(c -> c.ugain() + "/" + c.igain()).containsExactly("7305/27961");
+    }
+
+    @Test
+    void twoMetersOnOneSpiDevice_areRefused() {
+        assertThat(problems(Map.of("meters.a.source", "mcp3208", "meters.b.source", "atm90e32")))
+                .containsExactly("meters.b.spi.chip-select=0 is not allowed: allowed an SPI device not already used"
+                        + " by meters.a (spidev0.0; set spi.bus / spi.chip-select per meter)");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "meters.house.spi.bus|9|meters.house.spi.bus=9 is not allowed: allowed 0 to 6 (spidev<bus>.<cs>)",
+        "meters.house.spi.chip-select|3|meters.house.spi.chip-select=3 is not allowed: allowed 0 to 2",
+        "meters.house.spi.clock-hz|5000000|meters.house.spi.clock-hz=5000000 is not allowed: allowed 100000 to"
+                + " 2000000 Hz (MCP3x08",
+        "meters.house.spi.clock-hz|200000|meters.house.spi.clock-hz=200000 is not allowed: allowed a clock fast"
+                + " enough for every conversion of a sample period at meter.sample-rate=8000",
+        "meters.house.frontend.vref|9|meters.house.frontend.vref=9 is not allowed: allowed 1 to 5.5 V",
+        "meters.house.frontend.channels|0,1,1,2|meters.house.frontend.channels=0,1,1,2 is not allowed: allowed four"
+                + " different ADC channels 0 to 7 as V1,I1,V2,I2",
+        "meters.house.frontend.channels|0,1|meters.house.frontend.channels=0,1 is not allowed: allowed four",
+        "meters.house.frontend.burden-ohms|0|meters.house.frontend.burden-ohms=0 is not allowed: allowed more than 0",
+        "meters.house.frontend.ct-ratio|0.5|meters.house.frontend.ct-ratio=0.5 is not allowed: allowed 1 to 100000",
+        "meters.house.frontend.voltage-ratio|-1|meters.house.frontend.voltage-ratio=-1 is not allowed: allowed more",
+        "hal.spi.provider|pigpio|hal.spi.provider=pigpio is not allowed: allowed auto, linuxfs, mock",
+    })
+    void badFrontEndValue_namesTheKeyValueAndAllowed(String key, String value, String message) {
+        Map<String, String> p = new HashMap<>(Map.of(key, value, "meters.house.source", "mcp3208"));
+        assertThat(problems(p)).anySatisfy(line -> assertThat(line).startsWith(message));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "meters.house.spi.clock-hz|200000|meters.house.spi.clock-hz=200000 is not allowed: allowed 10000 to 160000 Hz",
+        "meters.house.atm90e32.igain|1,2,3|meters.house.atm90e32.igain=1,2,3 is not allowed: allowed one value, or one"
+                + " per element (2)",
+        "meters.house.atm90e32.ugain|70000|meters.house.atm90e32.ugain=70000 is not allowed: allowed register codes",
+    })
+    void badAtm90e32Value_namesTheKeyValueAndAllowed(String key, String value, String message) {
+        Map<String, String> p = new HashMap<>(Map.of(key, value, "meters.house.source", "atm90e32"));
+        assertThat(problems(p)).anySatisfy(line -> assertThat(line).startsWith(message));
     }
 
     @Test

@@ -89,7 +89,7 @@ class MeterSetupTest {
         "meter.sample-rate|500|meter.sample-rate=500 is not allowed: allowed 2000 to 32000",
         "meter.creep-fraction|0.5|meter.creep-fraction=0.5 is not allowed: allowed 0 to 0.01",
         "meter.log-interval|10ms|meter.log-interval=10ms is not allowed: allowed at least 100ms",
-        "hal.source|mcp3208|hal.source=mcp3208 is not allowed: allowed simulator, replay",
+        "hal.source|mcp3300|hal.source=mcp3300 is not allowed: allowed simulator, replay, mcp3208, mcp3008, ads131m04, atm90e32",
         "hal.block-ms|0|hal.block-ms=0 is not allowed: allowed 5 to 1000 ms",
         "simulator.voltage|-1|simulator.voltage=-1 is not allowed: allowed 0 to 240 V rms",
         "simulator.current|900|simulator.current=900 is not allowed: allowed 0 to 400 A rms",

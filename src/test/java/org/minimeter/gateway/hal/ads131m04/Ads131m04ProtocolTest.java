@@ -59,6 +59,16 @@ class Ads131m04ProtocolTest {
     }
 
     @Test
+    void configure_allZeroAnswer_stopsNamingTheStepNotJustTheCrc() {
+        // what Pi4J's mock SPI, or a MISO line nothing drives, returns: its CRC cannot match
+        ScriptedSpi spi = new ScriptedSpi().expect(hex(Frames.RESET), new byte[Ads131m04.FRAME_BYTES]);
+        assertThatThrownBy(() -> new Ads131m04(spi).configure(Ads131m04Config.forMeter(60, 2, 200)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("set-up step RESET: the answer failed its CRC (output CRC 0000, computed 4EC3)")
+                .hasMessageContaining("check wiring, SPI mode 1 and that CLKIN is running");
+    }
+
+    @Test
     void configure_wrongResetAcknowledgement_stopsNamingTheStep() {
         ScriptedSpi spi = new ScriptedSpi().expect(hex(Frames.RESET), Frames.out(0))
                 .expect(hex(Frames.RREG_ID), Frames.out(0x0000));
