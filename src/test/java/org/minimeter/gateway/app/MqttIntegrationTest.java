@@ -329,7 +329,11 @@ class MqttIntegrationTest {
             gw = new PublishingMeter("out", s, storage, mqtt, Duration.ofSeconds(1), Duration.ofSeconds(2)).start();
             Thread.sleep(1000);
             broker.start();
-            Thread.sleep(2000);
+            // the link reconnects on its own backoff (1 s, then doubling): wait for it, then
+            // for what waited across the restart to drain, rather than for a fixed time
+            PublishingMeter restarted = gw;
+            await().atMost(T).until(restarted.publisher::connected);
+            await().atMost(T).until(() -> restarted.publisher.outboxStats().depth() <= MqttPublisher.WINDOW);
             gw.close();
             long lastSeq = gw.meter.durable().sequence("pulse10");
             assertThat(depthAtStop).as("messages were waiting across the restart").isPositive();
