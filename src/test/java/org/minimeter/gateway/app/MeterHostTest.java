@@ -201,8 +201,9 @@ class MeterHostTest {
             await().atMost(T).until(() -> built.stream().allMatch(b -> b.meter().saves() >= 3));
             double seconds = (System.nanoTime() - t0) / 1e9;
             long saves = built.stream().mapToLong(b -> b.meter().saves()).sum() - before;
-            // one tick's share (1 save per 100 ms) at most, plus the tick in progress
-            assertThat(saves).isLessThanOrEqualTo((long) Math.ceil(seconds * 10) + 1);
+            // one tick's share (1 save per 100 ms) at most, plus the ticks at either end of the
+            // window and a save already handed to the I/O pool when it opened
+            assertThat(saves).isLessThanOrEqualTo((long) Math.ceil(seconds * 10) + 3);
         }
     }
 
