@@ -91,6 +91,7 @@ public class Gateway {
     private MqttPublisher publisher;
     private DigitalLines lines;
     private EmbeddedBroker broker;
+    private java.util.concurrent.ScheduledExecutorService logService;
     /** One SPI provider for every front end of the gateway; null without any. */
     private Pi4jSpiTransports spi;
     /** DRDY inputs of the ADS131M04s; null without any. */
@@ -198,6 +199,7 @@ public class Gateway {
             }
             throw new InvalidConfigException(List.of(e.getMessage() != null ? e.getMessage() : e.toString()));
         }
+        startLog(setup.meters().get(0).logInterval());
         started = true;
         for (MeterSetup m : setup.meters()) {
             LOG.infof("Meter %s: %d element(s), %d Hz, CT %d A, %d samples/s from the %s source, %s%s", m.id(),
@@ -422,8 +424,35 @@ public class Gateway {
         return ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class).orElse("dev");
     }
 
+    /** The reading log and failure log, on a thread of their own started once everything is wired. */
+    private void startLog(Duration interval) {
+        ReadingLog log = new ReadingLog(this::meters);
+        logService = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reading-log");
+            t.setDaemon(true);
+            return t;
+        });
+        logService.scheduleWithFixedDelay(guarded(log::logReadings), 1000, interval.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        logService.scheduleWithFixedDelay(guarded(log::logFailures), 1000, 1000,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private static Runnable guarded(Runnable r) {
+        return () -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.debugf("reading log: %s", e.getMessage());
+            }
+        };
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         started = false;
+        if (logService != null) {
+            logService.shutdownNow();
+        }
         if (host != null) {
             // Every meter stops (saved, outputs off, unlocked) even if one of them fails to.
             host.close();

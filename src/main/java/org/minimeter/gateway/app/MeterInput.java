@@ -33,6 +33,16 @@ public interface MeterInput extends AutoCloseable {
     /** Expected time between units: a source silent for many of them has failed. */
     long unitNanos();
 
+    /** Faults the front end has counted so far; see {@link WaveformSource#faults()}. */
+    default long faults() {
+        return 0;
+    }
+
+    /** The latest fault's description, or empty. */
+    default String lastFault() {
+        return "";
+    }
+
     /** A finite source (a recording without loop) that has delivered everything. */
     default boolean ended() {
         return false;
@@ -87,6 +97,16 @@ public interface MeterInput extends AutoCloseable {
                 @Override
                 public boolean ended() {
                     return source.ended();
+                }
+
+                @Override
+                public long faults() {
+                    return source.faults();
+                }
+
+                @Override
+                public String lastFault() {
+                    return source.lastFault();
                 }
 
                 @Override

@@ -54,6 +54,8 @@ public final class MeterRuntime implements Metrology.Listener {
     static final long RETRY_NANOS = 100_000_000L;
     /** A source that delivered nothing due this long has failed (stalled, unplugged). */
     private static final long MIN_STALL_NANOS = 1_000_000_000L;
+    /** A front-end fault alarm clears after this long without a new fault. */
+    static final long FAULT_QUIET_NANOS = 5_000_000_000L;
 
     private final String id;
     private final MeterInput input;
@@ -76,6 +78,9 @@ public final class MeterRuntime implements Metrology.Listener {
     private volatile boolean sourceFailed;
     private volatile String sourceProblem = "";
     private volatile long maxLagNanos;
+    private long faultsSeen;
+    private long lastFaultNanos;
+    private boolean faultAlarm;
     private long lastBlockNanos;
     private long blocks;
 
@@ -164,6 +169,7 @@ public final class MeterRuntime implements Metrology.Listener {
             checkStalled(now);
             return now + RETRY_NANOS;
         }
+        checkFaults(now);
         if (n > 0) {
             blocks += n;
             lastBlockNanos = now;
@@ -190,6 +196,35 @@ public final class MeterRuntime implements Metrology.Listener {
         long next = input.nextDueNanos();
         // A stalled source may keep a due time in the past: look again a little later, not at once.
         return next - now > 0 ? next : now + (n > 0 ? 0 : RETRY_NANOS / 10);
+    }
+
+    /**
+     * {@code front_end_fault} while the front end's fault count grows, cleared after
+     * {@value #FAULT_QUIET_NANOS} ns without a new one.
+     */
+    private void checkFaults(long now) {
+        long f = input.faults();
+        if (f > faultsSeen) {
+            if (!faultAlarm) {
+                faultAlarm = true;
+                onAlarm(new AlarmEvent(Condition.FRONT_END_FAULT, 0, true, metrology.stats().samples(), f - faultsSeen,
+                        Double.NaN));
+            }
+            faultsSeen = f;
+            lastFaultNanos = now;
+        } else if (faultAlarm && now - lastFaultNanos > FAULT_QUIET_NANOS) {
+            faultAlarm = false;
+            onAlarm(new AlarmEvent(Condition.FRONT_END_FAULT, 0, false, metrology.stats().samples(), 0, Double.NaN));
+        }
+    }
+
+    /** The front end's fault count so far, and its latest fault. */
+    public long frontEndFaults() {
+        return faultsSeen;
+    }
+
+    public String lastFrontEndFault() {
+        return input.lastFault();
     }
 
     private void checkStalled(long now) {

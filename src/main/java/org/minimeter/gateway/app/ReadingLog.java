@@ -1,7 +1,5 @@
 package org.minimeter.gateway.app;
 
-import io.quarkus.scheduler.Scheduled;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Locale;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.metering.AlarmEvent;
@@ -14,30 +12,25 @@ import org.minimeter.gateway.metering.Metrology;
  * The gateway's voice in the log, off the sampling thread: one line per meter and interval
  * with the latest reading and the register, and every alarm as it is raised or cleared.
  */
-@ApplicationScoped
-public class ReadingLog {
+final class ReadingLog {
 
     private static final Logger LOG = Logger.getLogger(ReadingLog.class);
 
-    private final Gateway gateway;
+    private final java.util.function.Supplier<java.util.Collection<MeterRuntime>> meters;
 
-    ReadingLog(Gateway gateway) {
-        this.gateway = gateway;
+    ReadingLog(java.util.function.Supplier<java.util.Collection<MeterRuntime>> meters) {
+        this.meters = meters;
     }
 
     /** Above this many meters the log gets one summary line instead of one line per meter. */
     static final int PER_METER_LINES = 8;
 
-    // Quarkus' scheduler starts before the gateway's start-up observer has finished (or
-    // refused a bad configuration): every job looks at started() first, so nothing runs on
-    // half-wired meters and a refused start prints only its message.
+    // Run by the gateway's own log thread, started only once every meter is wired: Quarkus'
+    // scheduler fires its jobs as the application starts, before a refused configuration has
+    // stopped it, and printed stack traces ahead of "Invalid configuration".
 
-    @Scheduled(every = "${meter.log-interval:10s}", delayed = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void logReadings() {
-        if (!gateway.started()) {
-            return;
-        }
-        var meters = gateway.meters();
+        var meters = this.meters.get();
         if (meters.size() > PER_METER_LINES) {
             LOG.info(summary(meters));
             return;
@@ -83,12 +76,8 @@ public class ReadingLog {
         }
     }
 
-    @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void logFailures() {
-        if (!gateway.started()) {
-            return;
-        }
-        for (MeterRuntime m : gateway.meters()) {
+        for (MeterRuntime m : meters.get()) {
             Throwable failure = m.takeLastFailure();
             if (failure != null) {
                 LOG.errorf(failure, "Meter %s: source failure (%d so far); sampling continues",

@@ -37,6 +37,16 @@ public abstract class ForwardingSource implements WaveformSource {
     }
 
     @Override
+    public long faults() {
+        return inner.faults();
+    }
+
+    @Override
+    public String lastFault() {
+        return inner.lastFault();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

@@ -39,6 +39,19 @@ public interface WaveformSource extends AutoCloseable {
     boolean poll(SampleBlock block, long nowNanos);
 
     /**
+     * Faults the front end has counted so far (SPI errors, CRC errors, data-ready timeouts,
+     * chip resets, stuck channels): the meter raises {@code front_end_fault} while it grows.
+     */
+    default long faults() {
+        return 0;
+    }
+
+    /** The latest fault's description, or empty. */
+    default String lastFault() {
+        return "";
+    }
+
+    /**
      * True once a finite source (a recording replayed without loop) has delivered its last
      * block: the meter keeps its register and reports that its source has ended.
      */

@@ -48,7 +48,12 @@ public enum Condition {
      */
     SOURCE_FAILED("source_failed", false),
     /** A finite source (a recording replayed without loop) has delivered its last sample. */
-    SOURCE_ENDED("source_ended", false);
+    SOURCE_ENDED("source_ended", false),
+    /**
+     * The front end counts faults (SPI or CRC errors, data-ready timeouts, a chip reset, a
+     * stuck channel): the samples around them are lost (a gap) or suspect.
+     */
+    FRONT_END_FAULT("front_end_fault", false);
 
     private final String key;
     private final boolean perElement;

@@ -42,6 +42,17 @@ class MeterHostTest {
     static final class Switchable extends ForwardingSource {
         final AtomicBoolean stalled = new AtomicBoolean();
         final AtomicBoolean throwing = new AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicLong faults = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public long faults() {
+            return faults.get();
+        }
+
+        @Override
+        public String lastFault() {
+            return faults.get() == 0 ? "" : "CRC error (simulated)";
+        }
 
         Switchable(SimulatorSettings s) {
             super(new SimulatedSource(s, MonotonicClock.SYSTEM));
@@ -281,5 +292,26 @@ class MeterHostTest {
         assertThat(seqs.first()).isEqualTo(1);
         assertThat(seqs.last() - seqs.first() + 1).as("no seq skipped: %s", seqs).isEqualTo(seqs.size());
         assertThat(savedSeqs).isSorted();
+    }
+
+    @Test
+    void frontEndFaults_raiseAnAlarmWhileTheyGrow_andItClearsWhenTheyStop() {
+        Built b = meter("fe", 10);
+        try (MeterHost host = new MeterHost(1, MonotonicClock.SYSTEM, PulseSink.NONE)) {
+            host.add(b.meter());
+            host.start();
+            await().atMost(T).until(() -> b.meter().latest() != null);
+            assertThat(b.alarms()).noneMatch(a -> a.condition() == Condition.FRONT_END_FAULT);
+            b.source().faults.addAndGet(3);
+            await().atMost(T).until(() -> b.alarms().stream()
+                    .anyMatch(a -> a.condition() == Condition.FRONT_END_FAULT && a.raised() && a.value() == 3));
+            assertThat(b.meter().frontEndFaults()).isEqualTo(3);
+            assertThat(b.meter().lastFrontEndFault()).contains("CRC");
+            b.source().faults.incrementAndGet();
+            await().atMost(T).until(() -> b.alarms().stream()
+                    .anyMatch(a -> a.condition() == Condition.FRONT_END_FAULT && !a.raised()));
+            assertThat(b.alarms()).filteredOn(a -> a.condition() == Condition.FRONT_END_FAULT && a.raised()).hasSize(1);
+            assertThat(b.meter().available()).as("faults alone leave the meter available").isTrue();
+        }
     }
 }

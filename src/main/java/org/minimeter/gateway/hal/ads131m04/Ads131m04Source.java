@@ -276,6 +276,18 @@ public final class Ads131m04Source extends RingSource {
         }
     }
 
+    @Override
+    public long faults() {
+        Stats s = stats;
+        return s.crcErrors() + s.inputCrcErrors() + s.drdyTimeouts() + s.spiErrors() + s.chipResets()
+                + s.stuckBlocks();
+    }
+
+    @Override
+    public String lastFault() {
+        return stats.lastFault();
+    }
+
     private void publishStats() {
         stats = new Stats(samples(), droppedSamples(), missed, crcErrors, inputCrcErrors, timeouts, spiErrors,
                 chipResets, reconfigurations, clipped, stuck, ring.backlog(), lastFault);

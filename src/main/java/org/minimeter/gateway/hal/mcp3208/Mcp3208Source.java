@@ -236,6 +236,17 @@ public final class Mcp3208Source extends RingSource {
         }
     }
 
+    @Override
+    public long faults() {
+        Stats s = stats;
+        return s.spiErrors() + s.stuckBlocks();
+    }
+
+    @Override
+    public String lastFault() {
+        return stats.lastFault();
+    }
+
     private void publishStats() {
         stats = new Stats(samples(), droppedSamples(), late, spiErrors, clipped, stuck, ring.backlog(), lastFault);
     }
