@@ -67,7 +67,7 @@ public final class Metrology implements MeteringEngine {
     private final double[] prev2I;
     private final double[] offsetV;
     private final double[] offsetI;
-    private final double[] reverseSeconds;
+    private final ElementConditions elementConditions;
     private final double[] windowJoules;
     private final double hysteresis;
     private final int maxWindowSamples;
@@ -148,7 +148,7 @@ public final class Metrology implements MeteringEngine {
         this.prev2I = new double[elements];
         this.offsetV = new double[elements];
         this.offsetI = new double[elements];
-        this.reverseSeconds = new double[elements];
+        this.elementConditions = new ElementConditions(spec);
         this.windowJoules = new double[elements];
         // Arm the crossing detector only after the voltage has gone 10 % of nominal peak below
         // zero: noise around a zero crossing then cannot count as extra cycles.
@@ -525,25 +525,9 @@ public final class Metrology implements MeteringEngine {
         double pf = apparent > 0 ? power / apparent : 0;
         double nonActive = Math.sqrt(Math.max(0, apparent * apparent - power * power));
         double reactive = fundamentalReactive(e, sums);
-        Set<Condition> conditions = EnumSet.noneOf(Condition.class);
-        if (vrms > spec.maxVoltage()) {
-            conditions.add(Condition.OVER_VOLTAGE);
-        } else if (vrms < spec.minVoltage()) {
-            conditions.add(Condition.UNDER_VOLTAGE);
-        }
-        if (irms > spec.maxCurrent()) {
-            conditions.add(Condition.OVER_CURRENT);
-        }
+        Set<Condition> conditions = elementConditions.of(e, vrms, irms, power, seconds, isSynced);
         if (sums.maxAbsV >= clipV[e] || sums.maxAbsI >= clipI[e]) {
             conditions.add(Condition.CLIPPING);
-        }
-        if (isSynced && power < -spec.creepPowerWatts()) {
-            reverseSeconds[e] += seconds;
-        } else {
-            reverseSeconds[e] = 0;
-        }
-        if (spec.reverseSeconds() > 0 && reverseSeconds[e] >= spec.reverseSeconds()) {
-            conditions.add(Condition.CT_REVERSED);
         }
         return new ElementReading(vrms, irms, power, reactive, apparent, nonActive, pf, conditions);
     }

@@ -12,6 +12,7 @@ import org.minimeter.gateway.metering.AlarmMonitor;
 import org.minimeter.gateway.metering.Condition;
 import org.minimeter.gateway.metering.ElementReading;
 import org.minimeter.gateway.metering.EnergyRegister;
+import org.minimeter.gateway.metering.ElementConditions;
 import org.minimeter.gateway.metering.EnergySnapshot;
 import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.metering.MeterSpec;
@@ -115,7 +116,7 @@ public final class Atm90e32Engine implements MeteringEngine {
     private final long[] pendingLsb;
     private final long[] forwardLsb;
     private final long[] reverseLsb;
-    private final double[] reverseSeconds;
+    private final ElementConditions elementConditions;
 
     private boolean opened;
     private boolean needsSetup;
@@ -170,7 +171,7 @@ public final class Atm90e32Engine implements MeteringEngine {
         this.pendingLsb = new long[elements];
         this.forwardLsb = new long[elements];
         this.reverseLsb = new long[elements];
-        this.reverseSeconds = new double[elements];
+        this.elementConditions = new ElementConditions(spec);
         this.capacityNanos = (long) (registerCapacitySeconds() * 1e9);
         this.latestEnergy = register.snapshot();
         publish();
@@ -380,23 +381,7 @@ public final class Atm90e32Engine implements MeteringEngine {
         double s = 0;
         for (int e = 0; e < elements; e++) {
             Atm90e32.PhaseReading r = chip.readPhase(config.phases().get(e));
-            Set<Condition> conditions = EnumSet.noneOf(Condition.class);
-            if (r.voltage() > spec.maxVoltage()) {
-                conditions.add(Condition.OVER_VOLTAGE);
-            } else if (r.voltage() < spec.minVoltage()) {
-                conditions.add(Condition.UNDER_VOLTAGE);
-            }
-            if (r.current() > spec.maxCurrent()) {
-                conditions.add(Condition.OVER_CURRENT);
-            }
-            if (r.power() < -spec.creepPowerWatts()) {
-                reverseSeconds[e] += seconds;
-            } else {
-                reverseSeconds[e] = 0;
-            }
-            if (spec.reverseSeconds() > 0 && reverseSeconds[e] >= spec.reverseSeconds()) {
-                conditions.add(Condition.CT_REVERSED);
-            }
+            Set<Condition> conditions = elementConditions.of(e, r.voltage(), r.current(), r.power(), seconds, true);
             double nonActive = Math.sqrt(Math.max(0, r.apparent() * r.apparent() - r.power() * r.power()));
             readings.add(new ElementReading(r.voltage(), r.current(), r.power(), r.reactive(), r.apparent(),
                     nonActive, r.powerFactor(), conditions));
