@@ -13,8 +13,16 @@ package org.minimeter.gateway.metering;
  *     is 1.3 % of energy, so this is not optional for class 0.5.
  * @param clipLevel raw magnitude at or above which the ADC is saturated (its full scale);
  *     {@code Double.POSITIVE_INFINITY} for a source that cannot clip
+ * @param inverted the transducer is wired backwards (a CT clamped the wrong way round, a
+ *     transformer's leads swapped): the line quantity is minus what the channel shows. Only the
+ *     sign of P and Q depends on it; RMS values do not.
  */
-public record ChannelCalibration(double gain, double delayMicros, double clipLevel) {
+public record ChannelCalibration(double gain, double delayMicros, double clipLevel, boolean inverted) {
+
+    /** A channel wired the right way round. */
+    public ChannelCalibration(double gain, double delayMicros, double clipLevel) {
+        this(gain, delayMicros, clipLevel, false);
+    }
 
     public ChannelCalibration {
         if (!(gain > 0) || !Double.isFinite(gain)) {
@@ -26,6 +34,21 @@ public record ChannelCalibration(double gain, double delayMicros, double clipLev
         if (!(clipLevel > 0)) {
             throw new IllegalArgumentException("clipLevel must be positive, was " + clipLevel);
         }
+    }
+
+    /** This channel with its gain multiplied by {@code factor} and {@code micros} more delay. */
+    public ChannelCalibration trimmed(double factor, double micros) {
+        return new ChannelCalibration(gain * factor, delayMicros + micros, clipLevel, inverted);
+    }
+
+    /** This channel read with the given polarity. */
+    public ChannelCalibration withInverted(boolean invert) {
+        return new ChannelCalibration(gain, delayMicros, clipLevel, invert);
+    }
+
+    /** +1, or -1 for an inverted channel. */
+    public int sign() {
+        return inverted ? -1 : 1;
     }
 
     /** A channel with no delay that never clips: ideal samples. */

@@ -50,6 +50,8 @@ public final class Metrology implements MeteringEngine {
     private final ElementSums[] segment;
     private final double[] gainV;
     private final double[] gainI;
+    /** -1 where exactly one of the element's channels is wired backwards: P and Q change sign. */
+    private final double[] polarity;
     private final double[] clipV;
     private final double[] clipI;
     /** Voltage delay minus current delay, in samples, per element: |delta| <= 1. */
@@ -124,6 +126,7 @@ public final class Metrology implements MeteringEngine {
         this.startup = new ElementSums[elements];
         this.gainV = new double[elements];
         this.gainI = new double[elements];
+        this.polarity = new double[elements];
         this.clipV = new double[elements];
         this.clipI = new double[elements];
         this.delta = new double[elements];
@@ -136,6 +139,7 @@ public final class Metrology implements MeteringEngine {
             ElementCalibration c = spec.calibration().get(e);
             gainV[e] = c.voltage().gain();
             gainI[e] = c.current().gain();
+            polarity[e] = c.voltage().sign() * c.current().sign();
             clipV[e] = c.voltage().clipLevel();
             clipI[e] = c.current().clipLevel();
             delta[e] = c.relativeDelaySamples(sampleRate);
@@ -455,7 +459,7 @@ public final class Metrology implements MeteringEngine {
     private void commitEnergy(ElementSums[] sums, long sampleCount) {
         double creep = spec.creepPowerWatts();
         for (int e = 0; e < elements; e++) {
-            double joules = activeSum(e, sums[e]) * gainV[e] * gainI[e] * dt;
+            double joules = activeSum(e, sums[e]) * polarity[e] * gainV[e] * gainI[e] * dt;
             double seconds = sums[e].n * dt;
             windowJoules[e] = seconds > 0 && Math.abs(joules / seconds) >= creep ? joules : 0;
         }
@@ -520,7 +524,7 @@ public final class Metrology implements MeteringEngine {
         double ii = ElementSums.centred(sums.sii, sums.si, sums.si, n, oi, oi) / n;
         double vrms = gainV[e] * Math.sqrt(Math.max(0, vv));
         double irms = gainI[e] * Math.sqrt(Math.max(0, ii));
-        double power = activeSum(e, sums) * gainV[e] * gainI[e] / n;
+        double power = activeSum(e, sums) * polarity[e] * gainV[e] * gainI[e] / n;
         double apparent = vrms * irms;
         double pf = apparent > 0 ? power / apparent : 0;
         double nonActive = Math.sqrt(Math.max(0, apparent * apparent - power * power));
@@ -551,7 +555,7 @@ public final class Metrology implements MeteringEngine {
         double zi = vi * ir - vr * ii;
         double rot = -2 * Math.PI * lineFrequencyForDelay() / sampleRate * delta[e];
         double im = zr * Math.sin(rot) + zi * Math.cos(rot);
-        return 0.5 * im * gainV[e] * gainI[e];
+        return 0.5 * im * polarity[e] * gainV[e] * gainI[e];
     }
 
     private void setOscillator(double f) {

@@ -130,6 +130,50 @@ public final class RegisterStore implements AutoCloseable {
         }
     }
 
+    /**
+     * The meter's calibration, or empty when it was never calibrated. A file that cannot be
+     * read stops the meter: running on a default calibration would bill wrongly without a word.
+     */
+    public java.util.Optional<MeterCalibration> loadCalibration() {
+        return peekCalibration(dir.getParent(), meterId);
+    }
+
+    /**
+     * As {@link #loadCalibration}, without opening the store: nothing is created or locked, so
+     * a meter whose front end then fails to open leaves nothing behind.
+     */
+    public static java.util.Optional<MeterCalibration> peekCalibration(Path root, String meterId) {
+        Path p = root.resolve(meterId).resolve(MeterCalibration.FILE);
+        if (!Files.exists(p)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(MeterCalibration.decode(Files.readString(p, StandardCharsets.UTF_8),
+                    meterId));
+        } catch (IOException | RuntimeException e) {
+            throw new StorageException("calibration: " + p.toAbsolutePath().normalize() + " is damaged ("
+                    + (e instanceof IllegalArgumentException ? e.getMessage() : describe(e)) + "). Restore it"
+                    + " from the last calibration line of audit.log, or move it away to run uncalibrated.", e);
+        }
+    }
+
+    /**
+     * Replaces the calibration (temp file, fsync, atomic rename, directory fsync: after a crash
+     * the old or the new one is there, whole) and then appends {@code auditLine}.
+     */
+    public void saveCalibration(MeterCalibration calibration, String auditLine) {
+        Path target = dir.resolve(MeterCalibration.FILE);
+        Path tmp = dir.resolve("calibration.tmp");
+        try {
+            writeDurably(tmp, calibration.encode(meterId).getBytes(StandardCharsets.UTF_8), false);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory();
+        } catch (IOException e) {
+            throw new StorageException("storage.dir: saving " + target + " failed: " + describe(e), e);
+        }
+        audit(auditLine);
+    }
+
     /** Appends one line to {@code audit.log} and makes it durable. */
     public void audit(String line) {
         try {

@@ -211,4 +211,41 @@ class RegisterStoreTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void calibration_isStoredWholeAuditedAndReadBack_andADamagedFileStopsTheMeterNamingIt() throws IOException {
+        var trim = new org.minimeter.gateway.metering.CalibrationTrim(java.util.List.of(
+                new org.minimeter.gateway.metering.CalibrationTrim.ElementTrim(1.0101, 0.9799, 38.5),
+                org.minimeter.gateway.metering.CalibrationTrim.ElementTrim.NONE));
+        MeterCalibration cal = new MeterCalibration(trim, java.util.Set.of("i2"), Instant.parse("2026-11-30T05:00:00Z"));
+        assertThat(RegisterStore.peekCalibration(root, "m1")).isEmpty();
+        // peeking creates nothing: a meter that fails to open leaves no directory behind
+        assertThat(root.resolve("m1")).doesNotExist();
+        try (RegisterStore store = new RegisterStore(root, "m1", 3)) {
+            store.saveCalibration(cal, "2026-11-30T05:00:00Z calibration of element 1");
+            assertThat(store.loadCalibration()).contains(cal);
+            assertThat(store.auditLines()).containsExactly("2026-11-30T05:00:00Z calibration of element 1");
+            assertThat(store.directory().resolve("calibration.tmp")).doesNotExist();
+        }
+        assertThat(RegisterStore.peekCalibration(root, "m1")).contains(cal);
+        // the trim applies on top of the front end's own gains and delays
+        var fe = new org.minimeter.gateway.metering.ElementCalibration(
+                new org.minimeter.gateway.metering.ChannelCalibration(0.5, 0, 2048),
+                new org.minimeter.gateway.metering.ChannelCalibration(0.1, 20, 2048));
+        var applied = cal.applyTo(java.util.List.of(fe, fe));
+        assertThat(applied.get(0).voltage().gain()).isEqualTo(0.5 * 1.0101);
+        assertThat(applied.get(0).current().delayMicros()).isEqualTo(58.5);
+        assertThat(applied.get(0).current().inverted()).isFalse();
+        assertThat(applied.get(1).current().inverted()).isTrue();
+        assertThat(applied.get(1).voltage().inverted()).isFalse();
+
+        Path file = root.resolve("m1/calibration.properties");
+        Files.writeString(file, Files.readString(file).replace("e1.current-factor=0.9799", "e1.current-factor=O.9799"));
+        assertThatThrownBy(() -> RegisterStore.peekCalibration(root, "m1")).isInstanceOf(StorageException.class)
+                .hasMessageContaining("calibration.properties is damaged (e1.current-factor=O.9799 is not a number)")
+                .hasMessageContaining("audit.log");
+        Files.writeString(file, Files.readString(file).replace("meter=m1", "meter=m2"));
+        assertThatThrownBy(() -> RegisterStore.peekCalibration(root, "m1"))
+                .hasMessageContaining("meter=m2 but this is meter m1");
+    }
 }

@@ -139,6 +139,29 @@ public record Atm90e32Config(
     }
 
     /**
+     * This configuration with each phase's Ugain and Igain scaled: the chip's RMS values and
+     * therefore its power and energy are proportional to them, so an installer's gain
+     * correction is a product of codes.
+     *
+     * @throws IllegalArgumentException when a scaled code leaves the 16-bit register
+     */
+    public Atm90e32Config withGainFactors(double[] voltage, double[] current) {
+        List<PhaseCalibration> l = new java.util.ArrayList<>();
+        for (int e = 0; e < calibration.size(); e++) {
+            PhaseCalibration c = calibration.get(e);
+            long u = Math.round(c.ugain() * voltage[e]);
+            long i = Math.round(c.igain() * current[e]);
+            if (u < 1 || u > 0xFFFF || i < 1 || i > 0xFFFF) {
+                throw new IllegalArgumentException("the calibration takes Ugain/Igain of element " + (e + 1) + " to "
+                        + u + "/" + i + ", outside the chip's 1..65535: set atm90e32.ugain/igain nearer the board's values");
+            }
+            l.add(new PhaseCalibration((int) u, (int) i, c.uoffset(), c.ioffset(), c.pqGain(), c.phi(), c.pga()));
+        }
+        return new Atm90e32Config(lineFrequency, phases, l, plConstant, pStartThreshold, qStartThreshold,
+                sStartThreshold, pPhaseThreshold, qPhaseThreshold);
+    }
+
+    /**
      * MMode0 (metering mode): bit 12 Freq60Hz; bit 8 3P3W for a split-phase pair A + C (the
      * chip then takes the A-C line voltages, phase B unwired); bit 7 CF2varh (CF2 pulses
      * reactive energy, unused here but the datasheet default); EnPA/EnPB/EnPC (bits 2/1/0) for

@@ -116,6 +116,8 @@ public final class Atm90e32Engine implements MeteringEngine {
     private final long[] pendingLsb;
     private final long[] forwardLsb;
     private final long[] reverseLsb;
+    /** -1 for an element with one channel wired backwards: the chip's forward energy is export. */
+    private final int[] polarity;
     private final ElementConditions elementConditions;
 
     private boolean opened;
@@ -171,6 +173,11 @@ public final class Atm90e32Engine implements MeteringEngine {
         this.pendingLsb = new long[elements];
         this.forwardLsb = new long[elements];
         this.reverseLsb = new long[elements];
+        this.polarity = new int[elements];
+        for (int e = 0; e < elements; e++) {
+            var c = spec.calibration().get(e);
+            polarity[e] = c.voltage().sign() * c.current().sign();
+        }
         this.elementConditions = new ElementConditions(spec);
         this.capacityNanos = (long) (registerCapacitySeconds() * 1e9);
         this.latestEnergy = register.snapshot();
@@ -343,10 +350,10 @@ public final class Atm90e32Engine implements MeteringEngine {
                 if (!keep) {
                     discardedLsb += lsb;
                 } else if (forward) {
-                    pendingLsb[e] += lsb;
+                    pendingLsb[e] += polarity[e] * lsb;
                     forwardLsb[e] += lsb;
                 } else {
-                    pendingLsb[e] -= lsb;
+                    pendingLsb[e] -= polarity[e] * lsb;
                     reverseLsb[e] += lsb;
                 }
             }
@@ -381,12 +388,15 @@ public final class Atm90e32Engine implements MeteringEngine {
         double s = 0;
         for (int e = 0; e < elements; e++) {
             Atm90e32.PhaseReading r = chip.readPhase(config.phases().get(e));
-            Set<Condition> conditions = elementConditions.of(e, r.voltage(), r.current(), r.power(), seconds, true);
-            double nonActive = Math.sqrt(Math.max(0, r.apparent() * r.apparent() - r.power() * r.power()));
-            readings.add(new ElementReading(r.voltage(), r.current(), r.power(), r.reactive(), r.apparent(),
-                    nonActive, r.powerFactor(), conditions));
-            p += r.power();
-            q += r.reactive();
+            // a channel wired backwards (meter.invert) turns the chip's import into export
+            double power = polarity[e] * r.power();
+            double reactive = polarity[e] * r.reactive();
+            Set<Condition> conditions = elementConditions.of(e, r.voltage(), r.current(), power, seconds, true);
+            double nonActive = Math.sqrt(Math.max(0, r.apparent() * r.apparent() - power * power));
+            readings.add(new ElementReading(r.voltage(), r.current(), power, reactive, r.apparent(),
+                    nonActive, polarity[e] * r.powerFactor(), conditions));
+            p += power;
+            q += reactive;
             s += r.apparent();
         }
         double f = chip.readFrequency();
