@@ -30,35 +30,19 @@ import org.minimeter.gateway.app.config.MqttConfig;
 import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
 import org.minimeter.gateway.app.config.ReplayConfig;
-import org.minimeter.gateway.app.config.SourceKind;
 import org.minimeter.gateway.app.config.SimulatorConfig;
 import org.minimeter.gateway.app.config.StorageConfig;
 import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.DigitalLines;
 import org.minimeter.gateway.hal.MonotonicClock;
-import org.minimeter.gateway.hal.WaveformSource;
-import org.minimeter.gateway.hal.DigitalInput;
-import org.minimeter.gateway.hal.SpiTransport;
-import org.minimeter.gateway.hal.ads131m04.Ads131m04Source;
-import org.minimeter.gateway.hal.atm90e32.Atm90e32;
-import org.minimeter.gateway.hal.mcp3208.Mcp3208Source;
-import org.minimeter.gateway.hal.pi4j.Pi4jDigitalInputs;
 import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
-import org.minimeter.gateway.hal.pi4j.Pi4jSpiTransports;
-import org.minimeter.gateway.metering.ChannelCalibration;
-import org.minimeter.gateway.metering.ElementCalibration;
-import org.minimeter.gateway.hal.FrontEnd;
-import org.minimeter.gateway.app.config.SpiSource;
-import org.minimeter.gateway.hal.replay.ReplaySource;
-import org.minimeter.gateway.hal.simulator.FaultFileSource;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
-import org.minimeter.gateway.hal.simulator.SimulatedSource;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.Condition;
-import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.mqtt.Discovery;
 import org.minimeter.gateway.mqtt.EmbeddedBroker;
 import org.minimeter.gateway.mqtt.Topics;
+import org.minimeter.gateway.persistence.MeterCalibration;
 import org.minimeter.gateway.persistence.Outbox;
 import org.minimeter.gateway.persistence.RegisterState;
 import org.minimeter.gateway.persistence.RegisterStore;
@@ -92,10 +76,8 @@ public class Gateway {
     private DigitalLines lines;
     private EmbeddedBroker broker;
     private java.util.concurrent.ScheduledExecutorService logService;
-    /** One SPI provider for every front end of the gateway; null without any. */
-    private Pi4jSpiTransports spi;
-    /** DRDY inputs of the ADS131M04s; null without any. */
-    private Pi4jDigitalInputs inputs;
+    /** The meters' front ends and the devices they share. */
+    private MeterSources sources;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
             StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
@@ -112,9 +94,18 @@ public class Gateway {
         this.gatewayConfig = gatewayConfig;
     }
 
+    /** The configuration, checked: throws with one line per bad key. */
+    GatewaySetup setup() {
+        return GatewaySetup.from(meterConfig, halConfig, simulatorConfig, replayConfig, storageConfig, outputsConfig,
+                metersConfig, gatewayConfig);
+    }
+
     void onStart(@Observes StartupEvent event) {
-        GatewaySetup setup = GatewaySetup.from(meterConfig, halConfig, simulatorConfig, replayConfig, storageConfig,
-                outputsConfig, metersConfig, gatewayConfig);
+        if (Main.commandMode()) {
+            // a command (calibrate, capture) opens only the meter it works on
+            return;
+        }
+        GatewaySetup setup = setup();
         MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
         int savesPerSecond = storageConfig.maxSavesPerSecond();
         if (savesPerSecond < 1 || savesPerSecond > 100_000) {
@@ -131,18 +122,8 @@ public class Gateway {
                 opened.push(lines);
                 LOG.infof("Outputs: %s", lines.description());
             }
-            List<SpiSource.Settings> spiMeters = setup.meters().stream().flatMap(m -> m.spi().stream()).toList();
-            if (!spiMeters.isEmpty()) {
-                spi = new Pi4jSpiTransports(spiMeters.get(0).provider());
-                opened.push(spi);
-                LOG.infof("SPI: %s", spi.description());
-            }
-            if (spiMeters.stream().anyMatch(s -> s.drdyPin() >= 0)) {
-                // the set-up check refused simulated and linuxfs for a meter with a DRDY input
-                inputs = new Pi4jDigitalInputs(setup.meters().get(0).gpioProvider());
-                opened.push(inputs);
-                LOG.infof("DRDY inputs: %s", inputs.description());
-            }
+            sources = new MeterSources(MonotonicClock.SYSTEM);
+            opened.push(sources);
             List<PublishedMeter> published = new ArrayList<>();
             String gatewayStatus = new Topics(mqtt.settings().topicPrefix(), setup.gatewayId(),
                     mqtt.settings().discoveryPrefix()).status();
@@ -192,8 +173,7 @@ public class Gateway {
             }
             host = null;
             publisher = null;
-            spi = null;
-            inputs = null;
+            sources = null;
             if (e instanceof InvalidConfigException ice) {
                 throw ice;
             }
@@ -210,65 +190,23 @@ public class Gateway {
                 Runtime.getRuntime().availableProcessors());
     }
 
-    /** The meter's source, by the provider its {@code source} names. */
-    private static WaveformSource openSource(MeterSetup m) {
-        SourceKind kind = SourceKind.byId(m.source())
-                .orElseThrow(() -> new IllegalStateException("meter " + m.id() + ": no source " + m.source()));
-        return switch (kind) {
-            case SIMULATOR -> {
-                WaveformSource s = new SimulatedSource(m.simulator(), MonotonicClock.SYSTEM);
-                yield m.faultFile().isPresent() ? new FaultFileSource(s, m.faultFile().get()) : s;
-            }
-            // A malformed file stops this start-up naming the file, the line and the reason.
-            case REPLAY -> ReplaySource.open(m.replay().orElseThrow(), MonotonicClock.SYSTEM);
-            case MCP3208, MCP3008, ADS131M04, ATM90E32 -> throw new IllegalStateException("meter " + m.id()
-                    + ": " + kind.id() + " is opened on its SPI device");
-        };
-    }
-
-    /**
-     * A sampling chip on its SPI device (and DRDY line). A missing or inaccessible
-     * {@code /dev/spidev*}, or a chip that does not answer its set-up, stops start-up with a
-     * message naming the device and the fix.
-     */
-    private WaveformSource openSpiSource(MeterSetup m, SpiSource.Settings s) {
-        SpiTransport transport = spi.open(s.bus(), s.chipSelect(), s.mode(), s.clockHz());
-        try {
-            if (s.mcp().isPresent()) {
-                return Mcp3208Source.open(s.mcp().get(), transport, MonotonicClock.SYSTEM);
-            }
-            DigitalInput drdy = inputs.open("DRDY of meter " + m.id(), s.drdyPin());
-            try {
-                return Ads131m04Source.open(s.ads().orElseThrow(), transport, drdy, MonotonicClock.SYSTEM);
-            } catch (RuntimeException e) {
-                drdy.close();
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            transport.close();
-            throw new IllegalStateException("meter " + m.id() + " (source=" + m.source() + "): " + e.getMessage(), e);
-        }
-    }
-
     private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened) {
-        Optional<SpiSource.Settings> spiSettings = m.spi();
-        if (spiSettings.isPresent() && spiSettings.get().atm().isPresent()) {
-            return openEngineMeter(m, spiSettings.get(), opened);
-        }
-        WaveformSource source = spiSettings.isPresent() ? openSpiSource(m, spiSettings.get()) : openSource(m);
-        opened.push(source);
-        // A recording, or a chip, runs at its own rate: the meter takes it from the source.
-        MeterSpec spec = !m.source().equals(SourceKind.SIMULATOR.id()) ? m.specAtSourceRate(source.frontEnd())
-                : m.spec(source.frontEnd());
+        // The front end first: a meter whose device is missing leaves nothing behind on disk.
+        MeterCalibration stored = RegisterStore.peekCalibration(m.storageDir(), m.id())
+                .orElse(MeterCalibration.none(m.elements()));
+        MeterCalibration calibration = withConfiguredSigns(m, stored, Clock.systemUTC());
+        MeterSources.Opened source = sources.open(m, calibration);
+        opened.push(source.resource());
         RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
         opened.push(store);
+        recordCalibration(m, store, stored, calibration);
         RegisterStore.Loaded loaded = store.load();
         RegisterState state = startingState(m, store, loaded);
         Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
         for (var pin : m.pins().entrySet()) {
             outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
         }
-        MeterRuntime runtime = new MeterRuntime(m.id(), spec, source, store, state, m.outputs(), outputLines,
+        MeterRuntime runtime = new MeterRuntime(m.id(), source.input(), store, state, m.outputs(), outputLines,
                 m.savePolicy(), MonotonicClock.SYSTEM, Clock.systemUTC());
         if (loaded.fellBack()) {
             runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
@@ -277,35 +215,38 @@ public class Gateway {
         return runtime;
     }
 
-    /** A meter whose chip integrates energy itself (ATM90E32): polled through the engine seam. */
-    private MeterRuntime openEngineMeter(MeterSetup m, SpiSource.Settings s, Deque<AutoCloseable> opened) {
-        SpiTransport transport;
-        try {
-            transport = spi.open(s.bus(), s.chipSelect(), s.mode(), s.clockHz());
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("meter " + m.id() + " (source=" + m.source() + "): " + e.getMessage(), e);
+    /**
+     * The stored calibration with the channel signs the configuration gives ({@code invert}).
+     * A sign change is a calibration change: {@link #recordCalibration} stores and audits it.
+     */
+    static MeterCalibration withConfiguredSigns(MeterSetup m, MeterCalibration stored, Clock clock) {
+        if (stored.trim().size() != m.elements()) {
+            throw new StorageException("calibration: " + m.registerDir().toAbsolutePath().normalize()
+                    + "/calibration.properties is for " + stored.trim().size() + " element(s) but meter " + m.id()
+                    + " has " + m.elements() + "; move it away and calibrate again");
         }
-        opened.push(transport);
-        Atm90e32 chip = new Atm90e32(transport, s.atm().orElseThrow());
-        // the chip's own RMS and energy: unit gains, no delays; the sample rate is the register's time base
-        ElementCalibration ideal = new ElementCalibration(ChannelCalibration.ideal(1), ChannelCalibration.ideal(1));
-        MeterSpec spec = m.spec(new FrontEnd(m.sampleRate(), java.util.Collections.nCopies(m.elements(), ideal)));
-        RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
-        opened.push(store);
-        RegisterStore.Loaded loaded = store.load();
-        RegisterState state = startingState(m, store, loaded);
-        Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
-        for (var pin : m.pins().entrySet()) {
-            outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
+        return stored.inverted().equals(m.invert()) ? stored : stored.withInverted(m.invert(), clock.instant());
+    }
+
+    /** Logs the calibration in use; a change of channel signs is stored and audited with both values. */
+    static void recordCalibration(MeterSetup m, RegisterStore store, MeterCalibration stored,
+            MeterCalibration effective) {
+        if (effective.equals(stored)) {
+            if (!stored.equals(MeterCalibration.none(m.elements()))) {
+                LOG.infof("Meter %s: calibration of %s applied: %s", m.id(), stored.updated(), stored.describe());
+            }
+            return;
         }
-        MeterRuntime runtime = new MeterRuntime(m.id(), Atm90e32Input.factory(spec, chip, transport,
-                MonotonicClock.SYSTEM), store, state, m.outputs(), outputLines, m.savePolicy(), MonotonicClock.SYSTEM,
-                Clock.systemUTC());
-        if (loaded.fellBack()) {
-            runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
-        }
-        runtime.addAlarmListener(a -> ReadingLog.logAlarm(m.id(), a));
-        return runtime;
+        String was = channels(stored.inverted());
+        String is = channels(effective.inverted());
+        store.saveCalibration(effective, effective.updated() + " channel sign by configuration (invert): inverted "
+                + was + " -> " + is + "; now " + effective.describe());
+        LOG.warnf("Meter %s: channels read inverted changed from %s to %s by configuration (recorded in audit.log)",
+                m.id(), was, is);
+    }
+
+    private static String channels(java.util.Set<String> c) {
+        return c.isEmpty() ? "none" : String.join(",", new java.util.TreeSet<>(c));
     }
 
     /**
@@ -473,11 +414,8 @@ public class Gateway {
             lines.close();
         }
         // after the meters: each closed its own device first
-        if (inputs != null) {
-            inputs.close();
-        }
-        if (spi != null) {
-            spi.close();
+        if (sources != null) {
+            sources.close();
         }
         if (broker != null) {
             broker.close();

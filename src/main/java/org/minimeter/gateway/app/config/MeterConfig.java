@@ -44,6 +44,13 @@ public interface MeterConfig {
     @WithDefault("10")
     double ctReversedSeconds();
 
+    /**
+     * Channels wired backwards, read with the opposite sign: {@code i1}, {@code i2} (a CT
+     * clamped the wrong way round), {@code v1}, {@code v2}. A change is written to the meter's
+     * audit.log at the next start.
+     */
+    java.util.Optional<java.util.List<String>> invert();
+
     /** How often the one-line reading is logged. */
     @WithDefault("10s")
     Duration logInterval();

@@ -17,6 +17,7 @@ import org.minimeter.gateway.hal.simulator.SimulatorSettings;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.outputs.OutputSettings;
 import org.minimeter.gateway.outputs.PulseLedger;
+import org.minimeter.gateway.persistence.MeterCalibration;
 import org.minimeter.gateway.persistence.RegisterSeed;
 import org.minimeter.gateway.persistence.SavePolicy;
 
@@ -34,6 +35,7 @@ import org.minimeter.gateway.persistence.SavePolicy;
  * @param faultFile while this file exists the simulated source delivers nothing
  * @param sourceDescription the source's effective keys for the start-up log
  * @param spi the device and chip configuration of a hardware front end
+ * @param invert channels wired backwards ({@code v1}, {@code i1}, {@code v2}, {@code i2})
  */
 public record MeterSetup(String id, int frequency, int elements, int ctRating, int sampleRate,
         int windowCycles, double creepFraction, double frequencyTolerance, double reverseSeconds,
@@ -41,7 +43,7 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         Path storageDir, SavePolicy savePolicy, int keep, Optional<RegisterSeed> seed,
         OutputSettings outputs, String gpioProvider, Map<String, Integer> pins,
         int blockMs, Optional<Path> faultFile, String sourceDescription, Optional<ReplaySettings> replay,
-        Optional<SpiSource.Settings> spi) {
+        Optional<SpiSource.Settings> spi, java.util.Set<String> invert) {
 
     static final Pattern ID = Pattern.compile("[a-z0-9_-]+");
     static final String ID_ALLOWED = "lower-case letters, digits, '_' and '-' ([a-z0-9_-]+)";
@@ -198,6 +200,13 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
             p.require(other == null, (sc.named() ? sc.own("") : "hal.") + "ads131m04.drdy-pin", x.drdyPin(),
                     "a GPIO not already used by " + keyPrefix + other);
         });
+        Setting<Optional<List<String>>> invert = sc.pickOptional(e.flatMap(MetersConfig.MeterEntry::invert),
+                "invert", m.invert(), "meter.invert");
+        List<String> channels = MeterCalibration.CHANNELS.subList(0, 2 * Math.max(1, Math.min(2, elements.value())));
+        List<String> inverted = invert.value().orElse(List.of()).stream().map(String::trim).filter(x -> !x.isEmpty())
+                .toList();
+        p.require(channels.containsAll(inverted), invert, String.join(",", inverted),
+                "a list of channels from " + String.join(", ", channels) + " (empty: none)");
         if (p.count() > before) {
             return null;
         }
@@ -207,7 +216,8 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
                 st.keep(), seed,
                 new OutputSettings(o.dwell().toNanos(), o.counter().wh(), o.counter().on().toNanos(),
                         o.counter().off().toNanos()),
-                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription, replay, spi);
+                h.gpio().provider(), pins, blockMs.value(), faultFile, sourceDescription, replay, spi,
+                java.util.Set.copyOf(inverted));
     }
 
     private static Map<String, Integer> flatPins(HalConfig h) {
@@ -310,9 +320,10 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         lines.add(String.format(Locale.ROOT,
                 "meter.id=%s meter.frequency=%d meter.elements=%d meter.ct-rating=%d meter.sample-rate=%d "
                         + "meter.window-cycles=%d meter.creep-fraction=%s meter.frequency-tolerance-pct=%s "
-                        + "meter.ct-reversed-seconds=%s meter.log-interval=%s",
+                        + "meter.ct-reversed-seconds=%s meter.log-interval=%s meter.invert=%s",
                 id, frequency, elements, ctRating, sampleRate, windowCycles, fmt(creepFraction),
-                fmt(frequencyTolerance * 100), fmt(reverseSeconds), fmt(logInterval)));
+                fmt(frequencyTolerance * 100), fmt(reverseSeconds), fmt(logInterval),
+                invert.isEmpty() ? "(none)" : String.join(",", new java.util.TreeSet<>(invert))));
         lines.add("hal.source=" + source + " hal.block-ms=" + blockMs + " hal.gpio.provider=" + gpioProvider
                 + (pins.isEmpty() ? " gpio=(none: pulse events only)"
                         : " hal.gpio.pulse10=" + pins.get(PulseLedger.PULSE10) + " hal.gpio.pulse100="

@@ -36,6 +36,9 @@ public interface MetersConfig {
 
         Optional<Double> ctReversedSeconds();
 
+        /** Channels wired backwards; unset: {@code meter.invert}. */
+        Optional<java.util.List<String>> invert();
+
         /** Which provider delivers the samples; unset: {@code hal.source}. */
         Optional<String> source();
 

@@ -89,6 +89,7 @@ class MeterSetupTest {
         "meter.sample-rate|500|meter.sample-rate=500 is not allowed: allowed 2000 to 32000",
         "meter.creep-fraction|0.5|meter.creep-fraction=0.5 is not allowed: allowed 0 to 0.01",
         "meter.log-interval|10ms|meter.log-interval=10ms is not allowed: allowed at least 100ms",
+        "meter.invert|i3|meter.invert=i3 is not allowed: allowed a list of channels from v1, i1, v2, i2 (empty: none)",
         "hal.source|mcp3300|hal.source=mcp3300 is not allowed: allowed simulator, replay, mcp3208, mcp3008, ads131m04, atm90e32",
         "hal.block-ms|0|hal.block-ms=0 is not allowed: allowed 5 to 1000 ms",
         "simulator.voltage|-1|simulator.voltage=-1 is not allowed: allowed 0 to 240 V rms",
