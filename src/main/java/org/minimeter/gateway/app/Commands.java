@@ -4,7 +4,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,6 +14,7 @@ import org.minimeter.gateway.app.config.InvalidConfigException;
 import org.minimeter.gateway.app.config.MeterSetup;
 import org.minimeter.gateway.app.config.SourceKind;
 import org.minimeter.gateway.hal.MonotonicClock;
+import org.minimeter.gateway.hal.replay.CaptureCommand;
 import org.minimeter.gateway.hal.replay.WavCapture;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.CalibrationRun;
@@ -73,7 +73,7 @@ public class Commands {
     public int run(String... args) {
         try {
             String command = args[0];
-            Map<String, String> o = options(args);
+            Map<String, String> o = CaptureCommand.options(args, 1, Set.of("dry-run"));
             return switch (command) {
                 case "calibrate" -> calibrate(o);
                 case "capture" -> capture(o);
@@ -284,28 +284,6 @@ public class Commands {
 
     private static String ids(List<MeterSetup> meters) {
         return String.join(", ", meters.stream().map(MeterSetup::id).toList());
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (int k = 1; k < args.length; k++) {
-            String a = args[k];
-            if (!a.startsWith("--") || a.length() == 2) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "': options are --name value");
-            }
-            String key = a.substring(2);
-            int eq = key.indexOf('=');
-            if (eq >= 0) {
-                o.put(key.substring(0, eq), key.substring(eq + 1));
-            } else if (key.equals("dry-run")) {
-                o.put(key, "true");
-            } else if (k + 1 < args.length) {
-                o.put(key, args[++k]);
-            } else {
-                throw new IllegalArgumentException("--" + key + " needs a value");
-            }
-        }
-        return o;
     }
 
     private static void allow(Map<String, String> o, String... names) {

@@ -41,6 +41,10 @@ class CalibrationRunTest {
     static Result meter(SimulatorSettings settings, CalibrationTrim trim, double seconds) {
         SimulatedSource source = new SimulatedSource(settings, MonotonicClock.SYSTEM);
         MeterSpec spec = MeterSpec.of(60, 200, settings.sampleRate(), trim.applyTo(declared(source)));
+        return meter(source, spec, seconds);
+    }
+
+    static Result meter(SimulatedSource source, MeterSpec spec, double seconds) {
         EnergyRegister register = new EnergyRegister(1);
         CalibrationRun run = new CalibrationRun(1);
         Metrology metrology = new Metrology(spec, register, new Metrology.Listener() {
@@ -53,8 +57,8 @@ class CalibrationRunTest {
             public void onAlarm(AlarmEvent event) {
             }
         });
-        SampleBlock block = new SampleBlock(1, settings.blockSize());
-        long target = Math.round(seconds * settings.sampleRate());
+        SampleBlock block = new SampleBlock(1, source.blockSize());
+        long target = Math.round(seconds * spec.sampleRate());
         for (long done = 0; done < target; done += block.capacity()) {
             source.fill(block, block.capacity());
             metrology.process(block);
@@ -147,24 +151,9 @@ class CalibrationRunTest {
         for (boolean inverted : new boolean[] {false, true}) {
             MeterSpec spec = MeterSpec.of(60, 200, s.sampleRate(),
                     List.of(new ElementCalibration(c.voltage(), c.current().withInverted(inverted))));
-            EnergyRegister register = new EnergyRegister(1);
-            CalibrationRun run = new CalibrationRun(1);
-            Metrology m = new Metrology(spec, register, new Metrology.Listener() {
-                @Override
-                public void onMeasurement(Measurement x) {
-                    run.add(x);
-                }
-
-                @Override
-                public void onAlarm(AlarmEvent event) {
-                }
-            });
-            SampleBlock block = new SampleBlock(1, s.blockSize());
-            for (int k = 0; k < 2 * s.sampleRate() / block.capacity(); k++) {
-                source.fill(block, block.capacity());
-                m.process(block);
-            }
-            CalibrationRun.Averages a = run.averages();
+            Result r = meter(source, spec, 2);
+            EnergyRegister register = r.register();
+            CalibrationRun.Averages a = r.run().averages();
             assertThat(a.voltage()).isCloseTo(V, within(0.05));
             assertThat(a.current()).isCloseTo(I, within(0.05));
             if (inverted) {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
@@ -107,17 +108,25 @@ public final class CaptureCommand {
     }
 
     private static Map<String, String> parse(String[] args) {
+        return options(args, 0, Set.of("realistic"));
+    }
+
+    /**
+     * {@code --name value} and {@code --name=value} pairs from {@code args[from..]}; the names
+     * in {@code flags} take no value. Shared by the gateway's own commands.
+     */
+    public static Map<String, String> options(String[] args, int from, Set<String> flags) {
         Map<String, String> o = new LinkedHashMap<>();
-        for (int k = 0; k < args.length; k++) {
+        for (int k = from; k < args.length; k++) {
             String a = args[k];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            if (!a.startsWith("--") || a.length() == 2) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "': options are --name value");
             }
             String key = a.substring(2).toLowerCase(Locale.ROOT);
             int eq = key.indexOf('=');
             if (eq >= 0) {
                 o.put(key.substring(0, eq), a.substring(2 + eq + 1));
-            } else if (key.equals("realistic")) {
+            } else if (flags.contains(key)) {
                 o.put(key, "true");
             } else if (k + 1 < args.length) {
                 o.put(key, args[++k]);
