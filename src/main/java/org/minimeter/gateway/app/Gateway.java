@@ -43,6 +43,7 @@ import org.minimeter.gateway.mqtt.Discovery;
 import org.minimeter.gateway.mqtt.EmbeddedBroker;
 import org.minimeter.gateway.mqtt.Topics;
 import org.minimeter.gateway.persistence.MeterCalibration;
+import org.minimeter.gateway.persistence.history.IntervalHistory;
 import org.minimeter.gateway.persistence.Outbox;
 import org.minimeter.gateway.persistence.RegisterState;
 import org.minimeter.gateway.persistence.RegisterStore;
@@ -70,7 +71,11 @@ public class Gateway {
     private final GatewayConfig gatewayConfig;
     private final ReplayConfig replayConfig;
     private final Map<String, MeterRuntime> meters = new LinkedHashMap<>();
+    private final Map<String, MeterCalibration> calibrations = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean started;
+    private volatile GatewaySetup setup;
+    private volatile MqttSetup mqttSetup;
+    private final long startedNanos = System.nanoTime();
     private MeterHost host;
     private MqttPublisher publisher;
     private DigitalLines lines;
@@ -112,6 +117,12 @@ public class Gateway {
             throw new InvalidConfigException(List.of("storage.max-saves-per-second=" + savesPerSecond
                     + " is not allowed: allowed 1 to 100000"));
         }
+        if (storageConfig.historyDays() < 1 || storageConfig.historyDays() > 3660) {
+            throw new InvalidConfigException(List.of("storage.history-days=" + storageConfig.historyDays()
+                    + " is not allowed: allowed 1 to 3660 days"));
+        }
+        this.setup = setup;
+        this.mqttSetup = mqtt;
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
@@ -130,7 +141,7 @@ public class Gateway {
             var intervals = new Discovery.Intervals(mqtt.energyInterval(), mqtt.powerInterval(), mqtt.healthInterval());
             for (MeterSetup m : setup.meters()) {
                 boolean newRegister = !Files.exists(m.registerDir());
-                MeterRuntime runtime = openMeter(m, opened);
+                MeterRuntime runtime = openMeter(m, opened, null, null);
                 synchronized (meters) {
                     meters.put(m.id(), runtime);
                 }
@@ -190,18 +201,28 @@ public class Gateway {
                 Runtime.getRuntime().availableProcessors());
     }
 
-    private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened) {
+    /**
+     * @param newCalibration a calibration to store and use (audited with {@code auditLine}), or
+     *     null for the stored one
+     */
+    private MeterRuntime openMeter(MeterSetup m, Deque<AutoCloseable> opened, MeterCalibration newCalibration,
+            String auditLine) {
         // The front end first: a meter whose device is missing leaves nothing behind on disk.
-        MeterCalibration stored = RegisterStore.peekCalibration(m.storageDir(), m.id())
-                .orElse(MeterCalibration.none(m.elements()));
+        MeterCalibration stored = newCalibration != null ? newCalibration
+                : RegisterStore.peekCalibration(m.storageDir(), m.id()).orElse(MeterCalibration.none(m.elements()));
         MeterCalibration calibration = withConfiguredSigns(m, stored, Clock.systemUTC());
         MeterSources.Opened source = sources.open(m, calibration);
         opened.push(source.resource());
         RegisterStore store = new RegisterStore(m.storageDir(), m.id(), m.keep());
         opened.push(store);
+        if (newCalibration != null) {
+            store.saveCalibration(newCalibration, auditLine);
+        }
         recordCalibration(m, store, stored, calibration);
+        calibrations.put(m.id(), calibration);
         RegisterStore.Loaded loaded = store.load();
         RegisterState state = startingState(m, store, loaded);
+        // a restarted meter opens its lines again: its predecessor released them at its stop
         Map<String, DigitalLine> outputLines = new LinkedHashMap<>();
         for (var pin : m.pins().entrySet()) {
             outputLines.put(pin.getKey(), lines.open(pin.getKey(), pin.getValue()));
@@ -212,6 +233,8 @@ public class Gateway {
             runtime.onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, true, 0, state.generation(), Double.NaN));
         }
         runtime.addAlarmListener(a -> ReadingLog.logAlarm(m.id(), a));
+        runtime.attachHistory(IntervalHistory.open(m.registerDir().resolve("history"), m.elements(),
+                storageConfig.historyDays()));
         return runtime;
     }
 
@@ -420,6 +443,93 @@ public class Gateway {
         if (broker != null) {
             broker.close();
         }
+    }
+
+    /** The checked configuration the gateway runs with (empty before start-up). */
+    public Optional<GatewaySetup> runningSetup() {
+        return Optional.ofNullable(setup);
+    }
+
+    /** The effective configuration as the start-up log shows it (no secrets in it). */
+    public List<String> describe() {
+        GatewaySetup s = setup;
+        MqttSetup q = mqttSetup;
+        if (s == null || q == null) {
+            return List.of();
+        }
+        List<String> lines = new ArrayList<>(s.describe());
+        lines.add(q.describe() + " storage.max-saves-per-second=" + storageConfig.maxSavesPerSecond()
+                + " storage.history-days=" + storageConfig.historyDays());
+        return lines;
+    }
+
+    public String id() {
+        GatewaySetup s = setup;
+        return s == null ? gatewayConfig.id().orElse(meterConfig.id()) : s.gatewayId();
+    }
+
+    public double uptimeSeconds() {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** The one status record of each meter (see {@link MeterStatus}), in configuration order. */
+    public List<MeterStatus> statuses() {
+        MqttPublisher p = publisher;
+        MeterHost h = host;
+        if (p == null || h == null) {
+            return List.of();
+        }
+        List<String> threads = h.threadProblems();
+        return meters().stream().map(m -> p.status(m, threads)).toList();
+    }
+
+    /**
+     * Restarts meter {@code id} while the others run: its register is saved and closed, then
+     * it is opened again through the same path as at start-up, with {@code change} applied to
+     * its configuration (a register seed) and, if given, a new calibration stored and audited.
+     * If the new meter cannot be opened (a seed refused, a device gone), the meter is opened
+     * as it was and the reason is thrown.
+     */
+    public synchronized MeterRuntime restartMeter(String id, java.util.function.UnaryOperator<MeterSetup> change,
+            MeterCalibration newCalibration, String auditLine) {
+        MeterRuntime old = meter(id).orElseThrow(() -> new IllegalArgumentException("no meter '" + id + "'"));
+        MeterSetup setup = this.setup.meters().stream().filter(x -> x.id().equals(id)).findFirst().orElseThrow();
+        MeterSetup without = setup.withoutSeed();
+        MeterRuntime fresh = host.replace(old, () -> reopen(old, change.apply(without), newCalibration, auditLine),
+                () -> reopen(old, without, null, null));
+        LOG.infof("Meter %s restarted: register generation %d, delivered %.6f kWh, received %.6f kWh", id,
+                fresh.durable().generation(), fresh.durable().energy().deliveredKwh(0),
+                fresh.durable().energy().receivedKwh(0));
+        return fresh;
+    }
+
+    private MeterRuntime reopen(MeterRuntime old, MeterSetup s, MeterCalibration calibration, String auditLine) {
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            MeterRuntime fresh = openMeter(s, opened, calibration, auditLine);
+            publisher.replace(fresh);
+            synchronized (meters) {
+                meters.put(s.id(), fresh);
+            }
+            return fresh;
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /** The calibration meter {@code id} runs with. */
+    public Optional<MeterCalibration> calibration(String id) {
+        return Optional.ofNullable(calibrations.get(id));
+    }
+
+    public Optional<MeterStatus> status(String id) {
+        MqttPublisher p = publisher;
+        MeterHost h = host;
+        if (p == null || h == null) {
+            return Optional.empty();
+        }
+        return meter(id).map(m -> p.status(m, h.threadProblems()));
     }
 
     public Optional<MqttPublisher> publisher() {

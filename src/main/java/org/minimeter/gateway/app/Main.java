@@ -20,6 +20,10 @@ public class Main implements QuarkusApplication {
 
     public static void main(String... args) {
         commandMode = args.length > 0;
+        if (commandMode) {
+            // a command runs beside a gateway that may hold the HTTP port
+            System.setProperty("quarkus.http.host-enabled", "false");
+        }
         Quarkus.run(Main.class, args);
     }
 

@@ -48,6 +48,13 @@ public final class MeterHost implements AutoCloseable {
     private ExecutorService io;
     private Thread outputsThread;
     private volatile boolean running;
+    /** When the saver and alarm thread last finished a tick, and the outputs thread a step. */
+    private volatile long serviceBeat;
+    private volatile long outputsBeat;
+    /** A shared thread silent this long has died or hangs: the gateway is not alive. */
+    static final long BEAT_TIMEOUT_NANOS = 10_000_000_000L;
+    private static final long HISTORY_FLUSH_NANOS = 600_000_000_000L;
+    private long historyFlushed;
     /** Pulse events were handed to the sink and not yet made durable: no register may be saved. */
     private volatile boolean unsynced;
 
@@ -90,6 +97,9 @@ public final class MeterHost implements AutoCloseable {
         // A few more writers than cores: a directory that hangs (a stuck USB stick) holds one.
         io = Executors.newFixedThreadPool(Math.max(4, samplerThreads), named("register-io", Thread.NORM_PRIORITY));
         long now = clock.nanoTime();
+        serviceBeat = now;
+        outputsBeat = now;
+        historyFlushed = now;
         for (MeterRuntime m : meters) {
             m.begin(now);
             samplers.execute(() -> turn(m));
@@ -100,6 +110,53 @@ public final class MeterHost implements AutoCloseable {
         }
         service.scheduleWithFixedDelay(this::saveDue, SAVER_TICK_MS, SAVER_TICK_MS, TimeUnit.MILLISECONDS);
         service.scheduleWithFixedDelay(this::dispatchAlarms, 0, ALARM_TICK_MS, TimeUnit.MILLISECONDS);
+        service.scheduleWithFixedDelay(this::recordHistory, 1000, 1000, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Why the shared threads are not doing their work, or empty: the saver has not ticked or
+     * the outputs thread has not stepped for {@link #BEAT_TIMEOUT_NANOS}, or a pool is gone.
+     */
+    public List<String> threadProblems() {
+        if (!running) {
+            return List.of();
+        }
+        long now = clock.nanoTime();
+        List<String> p = new ArrayList<>();
+        if (now - serviceBeat > BEAT_TIMEOUT_NANOS) {
+            p.add(String.format("the register saver and alarm thread has not run for %d s", (now - serviceBeat)
+                    / 1_000_000_000L));
+        }
+        if (outputsThread != null && (!outputsThread.isAlive() || now - outputsBeat > BEAT_TIMEOUT_NANOS)) {
+            p.add(outputsThread.isAlive() ? String.format("the outputs thread has not run for %d s",
+                    (now - outputsBeat) / 1_000_000_000L) : "the outputs thread has died");
+        }
+        if (samplers.isShutdown()) {
+            p.add("the sampling threads have stopped");
+        }
+        return p;
+    }
+
+    /** Each meter's minute of energy; the files forced every 10 minutes (and when a meter stops). */
+    private void recordHistory() {
+        for (MeterRuntime m : meters) {
+            try {
+                m.recordHistory();
+            } catch (RuntimeException e) {
+                LOG.errorf("Meter %s: recording its interval history failed: %s", m.id(), e.getMessage());
+            }
+        }
+        long now = clock.nanoTime();
+        if (now - historyFlushed > HISTORY_FLUSH_NANOS) {
+            historyFlushed = now;
+            for (MeterRuntime m : meters) {
+                try {
+                    m.history().ifPresent(h -> h.flush());
+                } catch (RuntimeException e) {
+                    LOG.errorf("Meter %s: forcing its interval history to disk failed: %s", m.id(), e.getMessage());
+                }
+            }
+        }
     }
 
     private static ThreadFactory named(String prefix, int priority) {
@@ -119,12 +176,17 @@ public final class MeterHost implements AutoCloseable {
             return;
         }
         long next;
-        try {
-            next = m.sample(clock.nanoTime());
-        } catch (RuntimeException | Error e) {
-            // sample() catches its source's failures; this is a defect in the metering itself.
-            LOG.errorf(e, "Meter %s: sampling failed; trying again", m.id());
-            next = clock.nanoTime() + MeterRuntime.RETRY_NANOS;
+        synchronized (m.turnLock) {
+            if (m.retired) {
+                return;
+            }
+            try {
+                next = m.sample(clock.nanoTime());
+            } catch (RuntimeException | Error e) {
+                // sample() catches its source's failures; this is a defect in the metering itself.
+                LOG.errorf(e, "Meter %s: sampling failed; trying again", m.id());
+                next = clock.nanoTime() + MeterRuntime.RETRY_NANOS;
+            }
         }
         try {
             long delay = next - clock.nanoTime();
@@ -143,6 +205,7 @@ public final class MeterHost implements AutoCloseable {
     private void driveOutputs() {
         while (running) {
             long now = clock.nanoTime();
+            outputsBeat = now;
             long next = now + OUTPUT_POLL_NANOS;
             for (MeterRuntime m : meters) {
                 if (!m.hasOutputs()) {
@@ -176,6 +239,8 @@ public final class MeterHost implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // A scheduled task that throws is never run again: no meter would save any more.
             LOG.errorf(e, "Register saver failed; it runs again next tick");
+        } finally {
+            serviceBeat = clock.nanoTime();
         }
     }
 
@@ -289,6 +354,82 @@ public final class MeterHost implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.errorf(e, "Meter %s: dispatching alarms failed", m.id());
             }
+        }
+    }
+
+    /**
+     * Restarts one meter while the others run: {@code old} stops between two of its turns, its
+     * window in progress is committed and saved like at a clean stop (pulse events first),
+     * its outputs go off and it is closed; then {@code open} builds its successor (from the
+     * register just saved), which starts sampling. If {@code open} fails, {@code reopen}
+     * builds the meter as it was, so a refused change never leaves a meter stopped.
+     */
+    public MeterRuntime replace(MeterRuntime old, java.util.function.Supplier<MeterRuntime> open,
+            java.util.function.Supplier<MeterRuntime> reopen) {
+        synchronized (old.turnLock) {
+            old.retired = true;
+        }
+        meters.remove(old);
+        // The final save runs on the saver's own thread, so no tick of it can plan a save of
+        // this meter meanwhile; a save already on the I/O pool finishes first.
+        Runnable finalSave = () -> {
+            long deadline = clock.nanoTime() + 10_000_000_000L;
+            try {
+                while (old.saving.get() && clock.nanoTime() - deadline < 0) {
+                    clock.sleepUntil(clock.nanoTime() + 2_000_000L);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<Due> due = new ArrayList<>();
+            old.engine().flush();
+            RegisterKeeper.Plan plan = old.keeper().plan(true);
+            if (plan != null) {
+                due.add(new Due(old, plan));
+            }
+            for (Due d : handOver(due)) {
+                d.meter().keeper().commit(d.plan());
+            }
+            old.dispatchAlarms();
+        };
+        try {
+            if (running) {
+                service.submit(finalSave).get(30, TimeUnit.SECONDS);
+            } else {
+                finalSave.run();
+            }
+            // the outputs thread has moved past this meter before its lines go off
+            clock.sleepUntil(clock.nanoTime() + 2 * OUTPUT_POLL_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping meter " + old.id(), e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // not saved: the meter carries on as it was
+            synchronized (old.turnLock) {
+                old.retired = false;
+            }
+            start(old);
+            throw new IllegalStateException("meter " + old.id() + ": its final save before the restart failed: "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        old.finish();
+        MeterRuntime fresh;
+        try {
+            fresh = open.get();
+        } catch (RuntimeException e) {
+            LOG.errorf("Meter %s: restart refused (%s); starting it as it was", old.id(), e.getMessage());
+            start(reopen.get());
+            throw e;
+        }
+        start(fresh);
+        return fresh;
+    }
+
+    private void start(MeterRuntime m) {
+        meters.add(m);
+        m.begin(clock.nanoTime());
+        if (running) {
+            samplers.execute(() -> turn(m));
         }
     }
 

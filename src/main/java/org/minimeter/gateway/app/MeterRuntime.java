@@ -65,14 +65,29 @@ public final class MeterRuntime implements Metrology.Listener {
     private final MonotonicClock clock;
     private final long stallNanos;
     private final List<Consumer<PulseEvent>> pulseListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Measurement>> measurementListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<AlarmEvent>> alarmListeners = new CopyOnWriteArrayList<>();
     private final SortedSet<String> activeAlarms = Collections.synchronizedSortedSet(new TreeSet<>());
+    /**
+     * Every alarm raised since an operator last acknowledged, cleared or not: an over-voltage at
+     * 3 am that is gone by morning is still something to see.
+     */
+    private final SortedSet<String> latchedAlarms = Collections.synchronizedSortedSet(new TreeSet<>());
+    private final java.time.Clock wall;
+    /** Energy per minute on disk, or null for a meter without a history. */
+    private volatile org.minimeter.gateway.persistence.history.IntervalHistory history;
+    private long historyMinute = Long.MIN_VALUE;
     private final BlockingQueue<AlarmEvent> alarms = new ArrayBlockingQueue<>(ALARM_QUEUE);
     private final AtomicLong alarmOverflow = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
     /** A save of this meter is being written on a saver thread. */
     final AtomicBoolean saving = new AtomicBoolean();
+    /** Held by the sampler for a turn; taken to retire the meter between two turns. */
+    final Object turnLock = new Object();
+    /** Taken out of its host (to be replaced): no more turns. Guarded by {@link #turnLock}. */
+    boolean retired;
+
     private volatile long startedNanos;
     private volatile Measurement latest;
     private volatile boolean sourceFailed;
@@ -105,6 +120,7 @@ public final class MeterRuntime implements Metrology.Listener {
             MonotonicClock clock, Clock wall) {
         this.id = id;
         this.clock = clock;
+        this.wall = wall;
         this.input = input.open(new EnergyRegister(start.energy()), this);
         this.metrology = this.input.engine();
         long delivered = start.energy().deliveredMicroWh(0);
@@ -297,6 +313,10 @@ public final class MeterRuntime implements Metrology.Listener {
             runCollecting(outputs::allOff, failures);
         }
         runCollecting(input::close, failures);
+        var h = history;
+        if (h != null) {
+            runCollecting(h::close, failures);
+        }
         runCollecting(keeper.store()::close, failures);
         if (!failures.isEmpty()) {
             RuntimeException first = failures.get(0);
@@ -334,6 +354,18 @@ public final class MeterRuntime implements Metrology.Listener {
     @Override
     public void onMeasurement(Measurement measurement) {
         latest = measurement;
+        for (Consumer<Measurement> l : measurementListeners) {
+            l.accept(measurement);
+        }
+    }
+
+    /** Every window, on the sampling thread: the listener must only accumulate, never block. */
+    public void addMeasurementListener(Consumer<Measurement> listener) {
+        measurementListeners.add(listener);
+    }
+
+    public void removeMeasurementListener(Consumer<Measurement> listener) {
+        measurementListeners.remove(listener);
     }
 
     @Override
@@ -385,6 +417,7 @@ public final class MeterRuntime implements Metrology.Listener {
             String key = a.key();
             if (a.raised()) {
                 activeAlarms.add(key);
+                latchedAlarms.add(key);
             } else {
                 activeAlarms.remove(key);
             }
@@ -403,6 +436,76 @@ public final class MeterRuntime implements Metrology.Listener {
         synchronized (activeAlarms) {
             return List.copyOf(activeAlarms);
         }
+    }
+
+    /** Every line of this meter's audit.log, oldest first. */
+    public List<String> auditLines() {
+        return keeper.store().auditLines();
+    }
+
+    /** Appends an operator's action to this meter's audit.log, durably. */
+    public void audit(String line) {
+        keeper.store().audit(line);
+    }
+
+    /** Why this meter's register cannot be saved, or empty. */
+    public String registerProblem() {
+        return keeper.failing() ? "the register cannot be saved (storage_error; see the log); retrying" : "";
+    }
+
+    /** The outbox refuses this meter's pulse events: its register saves wait. */
+    public boolean refusedByOutbox() {
+        return keeper.refusedByOutbox();
+    }
+
+    /** Alarms raised since the last acknowledgement, including those cleared since ({@code over_voltage:L1}). */
+    public List<String> latchedAlarms() {
+        synchronized (latchedAlarms) {
+            return List.copyOf(latchedAlarms);
+        }
+    }
+
+    /**
+     * An operator has seen the alarms: the latched list starts again, and the alarms that
+     * nothing else clears ({@code register_fallback}) are cleared. Returns what was latched.
+     */
+    public List<String> acknowledgeAlarms() {
+        List<String> seen = latchedAlarms();
+        latchedAlarms.removeAll(seen);
+        if (activeAlarms().contains(Condition.REGISTER_FALLBACK.key())) {
+            onAlarm(new AlarmEvent(Condition.REGISTER_FALLBACK, 0, false, stats().samples(), Double.NaN, Double.NaN));
+        }
+        return seen;
+    }
+
+    // --- interval history: the saver thread
+
+    /** Keeps this meter's energy per minute in {@code history} (closed with the meter). */
+    void attachHistory(org.minimeter.gateway.persistence.history.IntervalHistory h) {
+        this.history = h;
+    }
+
+    public java.util.Optional<org.minimeter.gateway.persistence.history.IntervalHistory> history() {
+        return java.util.Optional.ofNullable(history);
+    }
+
+    /**
+     * Once per wall-clock minute: the durable register at the minute's start. Durable, not live,
+     * so that a crash (which takes the register back to its last save) never makes the
+     * history run backwards.
+     */
+    void recordHistory() {
+        var h = history;
+        if (h == null) {
+            return;
+        }
+        java.time.Instant now = wall.instant();
+        long minute = now.getEpochSecond() / 60;
+        if (minute == historyMinute) {
+            return;
+        }
+        historyMinute = minute;
+        h.record(java.time.Instant.ofEpochSecond(minute * 60), durable().energy());
     }
 
     public long alarmOverflow() {

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,12 +46,15 @@ import org.minimeter.gateway.persistence.Outbox;
  */
 public final class MqttPublisher implements MqttLink.Listener, PulseSink {
 
+    private final String broker;
+
     private static final Logger LOG = Logger.getLogger(MqttPublisher.class);
     /** QoS 1 messages in flight at once: enough to keep a LAN busy, few to re-send. */
     static final int WINDOW = 32;
     static final long COMMIT_MS = 200;
 
-    private final Map<String, PublishedMeter> meters = new LinkedHashMap<>();
+    /** Read by several threads; an entry is replaced when its meter restarts. */
+    private final Map<String, PublishedMeter> meters = new java.util.concurrent.ConcurrentHashMap<>();
     private final Outbox outbox;
     private final MqttLink link;
     private final String gatewayStatusTopic;
@@ -89,6 +91,7 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         this.outbox = outbox;
         this.gatewayStatusTopic = gatewayTopics.status();
         // The link calls back only after start().
+        this.broker = settings.host() + ":" + settings.port();
         this.link = new MqttLink(settings, gatewayStatusTopic, gatewayTopics.homeAssistantStatus(), this);
         this.energyInterval = energyInterval;
         this.powerInterval = powerInterval;
@@ -202,14 +205,57 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     }
 
     HealthReport health(PublishedMeter pm) {
-        MeterRuntime meter = pm.meter();
+        MeterStatus s = status(pm.meter(), List.of());
+        return new HealthReport(s.ts(), s.uptimeSeconds(), s.sampleRateHz(), s.windows(), s.droppedSamples(),
+                s.rejectedBlocks(), s.loopFailures(), s.reconnects(), s.mqttProtocol(), s.outboxDepth(),
+                s.outboxDropped(), s.lastRegisterSave(), s.registerGeneration(), s.activeAlarms());
+    }
+
+    /** The one status record of {@code meter} (see {@link MeterStatus}). */
+    public MeterStatus status(MeterRuntime meter, List<String> threadProblems) {
         var stats = meter.stats();
         var outboxStats = outbox.stats();
         var d = meter.durable();
-        return new HealthReport(wall.instant(), meter.uptimeSeconds(), pm.sampleRate(), stats.windows(),
-                stats.droppedSamples(), stats.rejectedBlocks(), meter.loopFailures(), link.reconnects(),
-                link.protocol(), outboxStats.depth(), outboxStats.dropped(), d.savedAt(), d.generation(),
-                meter.activeAlarms());
+        boolean ended = meter.activeAlarms().contains(org.minimeter.gateway.metering.Condition.SOURCE_ENDED.key());
+        return new MeterStatus(meter.id(), wall.instant(), meter.uptimeSeconds(), meter.spec().sampleRate(),
+                stats.windows(), stats.droppedSamples(), stats.rejectedBlocks(), meter.loopFailures(),
+                meter.frontEndFaults(), meter.available(), ended, meter.sourceProblem(), meter.registerProblem(),
+                threadProblems, d.savedAt(), d.generation(), meter.saves(), link.isConnected(), link.protocol(),
+                link.reconnects(), outboxStats.depth(), outboxStats.dropped(), !meter.refusedByOutbox(),
+                meter.activeAlarms(), meter.latchedAlarms());
+    }
+
+    /**
+     * Publishes for {@code fresh} instead of the meter of the same id it replaces (a restart),
+     * with the same topics and discovery. Call before the fresh meter's alarms are dispatched.
+     */
+    public void replace(MeterRuntime fresh) {
+        PublishedMeter old = meters.get(fresh.id());
+        if (old == null) {
+            throw new IllegalArgumentException("no meter " + fresh.id() + " is published");
+        }
+        PublishedMeter pm = old.withMeter(fresh);
+        meters.put(fresh.id(), pm);
+        if (running) {
+            fresh.addAlarmListener(a -> onAlarm(pm, a));
+        }
+    }
+
+    /**
+     * Sends every meter's Home Assistant discovery again (an operator's action, e.g. after
+     * Home Assistant lost its retained configuration); false when the broker is not connected.
+     */
+    public boolean resendDiscovery() {
+        if (!link.isConnected()) {
+            return false;
+        }
+        submit(this::publishDiscovery);
+        return true;
+    }
+
+    /** The broker this gateway publishes to, {@code host:port}. */
+    public String broker() {
+        return broker;
     }
 
     private void publishPower() {
@@ -491,6 +537,15 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
 
     public boolean connected() {
         return link.isConnected();
+    }
+
+    /** The MQTT protocol of the session ({@code 5}, {@code 3.1.1}), or {@code none}. */
+    public String protocol() {
+        return link.protocol();
+    }
+
+    public long reconnects() {
+        return link.reconnects();
     }
 
     public String gatewayStatusTopic() {

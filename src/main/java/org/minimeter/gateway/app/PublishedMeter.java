@@ -30,6 +30,11 @@ public record PublishedMeter(MeterRuntime meter, Topics topics, Optional<Discove
         return meter.id();
     }
 
+    /** The same topics and discovery for the meter's successor after a restart. */
+    PublishedMeter withMeter(MeterRuntime fresh) {
+        return new PublishedMeter(fresh, topics, device, migration, migrated, sampleRate);
+    }
+
     /** The marker file's name, in the meter's register directory. */
     static final String MIGRATED = "ha-device-discovery";
 

@@ -95,8 +95,13 @@ final class RegisterKeeper {
         return failures;
     }
 
-    boolean failing() {
+    synchronized boolean failing() {
         return failing;
+    }
+
+    /** The outbox refuses this meter's pulse events, so its register cannot be saved. */
+    synchronized boolean refusedByOutbox() {
+        return outboxRefusing;
     }
 
     RegisterStore store() {

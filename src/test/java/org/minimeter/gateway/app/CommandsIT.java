@@ -34,7 +34,7 @@ class CommandsIT {
 
     private void writeConfig(String... lines) throws IOException {
         Files.createDirectories(work.resolve("config"));
-        List<String> all = new ArrayList<>(List.of("storage.dir=" + work.resolve("data"), "mqtt.power-interval=1s"));
+        List<String> all = new ArrayList<>(List.of("storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "mqtt.power-interval=1s"));
         all.addAll(List.of(lines));
         all.add("");
         Files.writeString(work.resolve("config/application.properties"), String.join("\n", all),

@@ -55,7 +55,7 @@ class MultiMeterIT {
                 "mqtt.port=" + broker.port(),
                 "mqtt.energy-interval=1s",
                 "mqtt.health-interval=2s",
-                "storage.dir=" + work.resolve("data"),
+                "storage.dir=" + work.resolve("data"), "quarkus.http.port=0",
                 "hal.gpio.provider=simulated",
                 "simulator.speed=20",
                 // a household on a 200 A service, with pulse outputs and counter on GPIO
@@ -208,7 +208,7 @@ class MultiMeterIT {
             Files.createDirectories(work.resolve("config"));
             Files.writeString(work.resolve("config/application.properties"), String.join("\n",
                     "mqtt.host=" + broker.host(), "mqtt.port=" + broker.port(), "mqtt.energy-interval=1s",
-                    "storage.dir=" + work.resolve("data"), "hal.gpio.provider=simulated",
+                    "storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "hal.gpio.provider=simulated",
                     "meters.field.source=replay", "meters.field.elements=1", "meters.field.replay.file=" + csv,
                     "meters.field.replay.speed=10", ""), StandardCharsets.UTF_8);
             Process gw = startGateway();
@@ -238,7 +238,7 @@ class MultiMeterIT {
         Files.writeString(csv, "# rate=8000\nv1,i1\n1.0,2.0\n3.0,oops\n");
         Files.createDirectories(work.resolve("config"));
         Files.writeString(work.resolve("config/application.properties"), String.join("\n", "mqtt.port=18893",
-                "storage.dir=" + work.resolve("data"), "meters.field.source=replay", "meters.field.elements=1",
+                "storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "meters.field.source=replay", "meters.field.elements=1",
                 "meters.field.replay.file=" + csv, ""), StandardCharsets.UTF_8);
         Process gw = startGateway();
         assertThat(gw.waitFor(60, TimeUnit.SECONDS)).isTrue();

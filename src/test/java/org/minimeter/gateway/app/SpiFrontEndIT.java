@@ -36,7 +36,7 @@ class SpiFrontEndIT {
                 "mqtt.port=" + broker.port(),
                 "mqtt.energy-interval=1s",
                 "mqtt.health-interval=1s",
-                "storage.dir=" + work.resolve("data")));
+                "storage.dir=" + work.resolve("data"), "quarkus.http.port=0"));
         all.addAll(List.of(lines));
         all.add("");
         Files.writeString(work.resolve("config/application.properties"), String.join("\n", all),

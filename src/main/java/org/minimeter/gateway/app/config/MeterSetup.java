@@ -71,6 +71,18 @@ public record MeterSetup(String id, int frequency, int elements, int ctRating, i
         return setup;
     }
 
+    /** This meter without a register seed (a seed of the configuration is applied once, at start). */
+    public MeterSetup withoutSeed() {
+        return withSeed(Optional.empty());
+    }
+
+    /** This meter with {@code seed} to apply when it is opened (an operator's seeding through the API). */
+    public MeterSetup withSeed(Optional<RegisterSeed> s) {
+        return new MeterSetup(id, frequency, elements, ctRating, sampleRate, windowCycles, creepFraction,
+                frequencyTolerance, reverseSeconds, logInterval, source, simulator, storageDir, savePolicy, keep, s,
+                outputs, gpioProvider, pins, blockMs, faultFile, sourceDescription, replay, spi, invert);
+    }
+
     /** This meter's register: {@code <storage dir>/<id>}. */
     public Path registerDir() {
         return storageDir.resolve(id);

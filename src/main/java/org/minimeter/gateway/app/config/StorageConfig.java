@@ -30,6 +30,10 @@ public interface StorageConfig {
     @WithDefault("50")
     int maxSavesPerSecond();
 
+    /** Days of 1-minute interval history kept per meter (about 56 bytes a minute for 2 elements). */
+    @WithDefault("400")
+    int historyDays();
+
     /** Register generations kept on disk (fallbacks if the newest is damaged). */
     @WithDefault("3")
     int keep();
