@@ -493,6 +493,14 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         return outbox.stats();
     }
 
+    /**
+     * Outbox messages (QoS 1) from handing them to the client to the broker's PUBACK: network
+     * round trip plus the broker's own work. Messages not acknowledged are not counted.
+     */
+    public DurationTally publishLatency() {
+        return publishLatency;
+    }
+
     /** Every fsync the outbox has issued: with group commit, bounded whatever the number of meters. */
     public long outboxFsyncs() {
         return outbox.fsyncs();
@@ -502,17 +510,13 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         return link.isConnected();
     }
 
-    /** Sessions re-established after the first connect. */
-    public long reconnects() {
-        return link.reconnects();
+    /** The MQTT protocol of the session ({@code 5}, {@code 3.1.1}), or {@code none}. */
+    public String protocol() {
+        return link.protocol();
     }
 
-    /**
-     * Outbox messages (QoS 1) from handing them to the client to the broker's PUBACK: network
-     * round trip plus the broker's own work. Messages not acknowledged are not counted.
-     */
-    public DurationTally publishLatency() {
-        return publishLatency;
+    public long reconnects() {
+        return link.reconnects();
     }
 
     public String gatewayStatusTopic() {
