@@ -17,5 +17,10 @@ if ! need_broker || ! need mosquitto_sub || ! need mosquitto_pub || ! need mosqu
   echo "Installing mosquitto, mosquitto-clients and openssl (Debian packages)..."
   apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients openssl >/dev/null
 fi
+# The metrics test checks /q/metrics with Prometheus' own linter, promtool (in Debian's prometheus).
+if ! need promtool; then
+  echo "Installing prometheus, for promtool (Debian package)..."
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 
 exec mvn -B --no-transfer-progress verify "$@"

@@ -66,6 +66,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void micrometer_onlyInApi() {
+        // the domain counts with plain java; only the metrics surface reads it through Micrometer
+        noClasses().that().resideOutsideOfPackage(BASE + ".api..")
+                .should().dependOnClassesThat().resideInAPackage("io.micrometer..")
+                .check(main);
+    }
+
+    @Test
     void persistence_isPureJava() {
         classes().that().resideInAPackage(BASE + ".persistence..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage("java..", BASE + ".persistence..",

@@ -20,6 +20,7 @@ import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.Condition;
+import org.minimeter.gateway.metering.DurationTally;
 import org.minimeter.gateway.metering.EnergyRegister;
 import org.minimeter.gateway.metering.EnergySnapshot;
 import org.minimeter.gateway.metering.Measurement;
@@ -81,6 +82,8 @@ public final class MeterRuntime implements Metrology.Listener {
     private final AtomicLong alarmOverflow = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
     private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+    /** Time spent metering blocks, per block: the sampling threads' budget for this meter. */
+    private final DurationTally blockTimes = new DurationTally();
     /** A save of this meter is being written on a saver thread. */
     final AtomicBoolean saving = new AtomicBoolean();
     /** Held by the sampler for a turn; taken to retire the meter between two turns. */
@@ -175,7 +178,9 @@ public final class MeterRuntime implements Metrology.Listener {
         try {
             long due = input.nextDueNanos();
             maxLagNanos = Math.max(maxLagNanos, now - due);
+            long stepStarted = System.nanoTime();
             n = input.step(now, BLOCKS_PER_TURN);
+            blockTimes.record(n, System.nanoTime() - stepStarted);
         } catch (RuntimeException e) {
             // A failing read must not end metering: count it, let the logger report it, and
             // try again later (the metering sees a gap if samples were lost).
@@ -349,6 +354,24 @@ public final class MeterRuntime implements Metrology.Listener {
 
     public long saves() {
         return keeper.saves();
+    }
+
+    /** Register saves that failed (each raised or kept {@code storage_error}); retried. */
+    public long saveFailures() {
+        return keeper.failures();
+    }
+
+    /** How long this meter's successful register saves took (write to directory fsync). */
+    public DurationTally saveTimes() {
+        return keeper.store().saveTimes();
+    }
+
+    /**
+     * Wall time the sampling threads spent in this meter's source and engine, counted per block
+     * metered (a turn that metered none is not counted). Real time, whatever clock drives it.
+     */
+    public DurationTally blockTimes() {
+        return blockTimes;
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import org.minimeter.gateway.metering.AlarmEvent;
+import org.minimeter.gateway.metering.DurationTally;
 import org.minimeter.gateway.metering.Measurement;
 import org.minimeter.gateway.mqtt.Discovery;
 import org.minimeter.gateway.mqtt.HealthReport;
@@ -74,6 +75,8 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
     private final java.util.Queue<Long> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Availability last published per meter; cleared on every connect so it is sent again. */
     private final Map<String, Boolean> shownAvailable = new HashMap<>();
+    /** From handing an outbox message to the client to the broker's PUBACK, for those acknowledged. */
+    private final DurationTally publishLatency = new DurationTally();
     private long lastSent = -1;
     private long generation;
     private long droppedSeen;
@@ -483,7 +486,13 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
                 inFlight.add(m.seq());
                 lastSent = m.seq();
             }
-            link.publish(m.topic(), m.payload(), m.qos(), m.retain()).whenComplete((v, ex) -> done(m, gen, ex));
+            long handed = System.nanoTime();
+            link.publish(m.topic(), m.payload(), m.qos(), m.retain()).whenComplete((v, ex) -> {
+                if (ex == null) {
+                    publishLatency.record(System.nanoTime() - handed);
+                }
+                done(m, gen, ex);
+            });
         }
         return true;
     }
@@ -528,6 +537,14 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
 
     public Outbox.Stats outboxStats() {
         return outbox.stats();
+    }
+
+    /**
+     * Outbox messages (QoS 1) from handing them to the client to the broker's PUBACK: network
+     * round trip plus the broker's own work. Messages not acknowledged are not counted.
+     */
+    public DurationTally publishLatency() {
+        return publishLatency;
     }
 
     /** Every fsync the outbox has issued: with group commit, bounded whatever the number of meters. */

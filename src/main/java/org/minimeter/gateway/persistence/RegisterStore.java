@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.minimeter.gateway.metering.DurationTally;
 
 /**
  * The crash-safe register on disk, one directory per meter under {@code storage.dir}.
@@ -49,6 +50,8 @@ public final class RegisterStore implements AutoCloseable {
     private final String meterId;
     private final int keep;
     private final DirectoryLock lock;
+    /** Successful saves: write, fsync, rename and directory fsync, timed together. */
+    private final DurationTally saveTimes = new DurationTally();
 
     /**
      * Opens (creating if needed) {@code root/meterId} and locks it.
@@ -114,9 +117,11 @@ public final class RegisterStore implements AutoCloseable {
         Path target = dir.resolve(String.format("register-%019d.dat", state.generation()));
         Path tmp = dir.resolve("register.tmp");
         try {
+            long started = System.nanoTime();
             writeDurably(tmp, RegisterCodec.encode(meterId, state), false);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDirectory();
+            saveTimes.record(System.nanoTime() - started);
         } catch (IOException e) {
             throw new StorageException("storage.dir: saving " + target + " failed: " + describe(e), e);
         }
@@ -128,6 +133,15 @@ public final class RegisterStore implements AutoCloseable {
                 // An old generation that will not go away costs disk space, not correctness.
             }
         }
+    }
+
+    /**
+     * How long the successful saves took, from the first byte written to the directory's
+     * fsync: on an SD card this is almost all fsync, and it bounds how many meters one saver
+     * can keep saved (storage.max-saves-per-second).
+     */
+    public DurationTally saveTimes() {
+        return saveTimes;
     }
 
     /**

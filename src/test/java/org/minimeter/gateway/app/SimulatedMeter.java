@@ -43,4 +43,9 @@ public final class SimulatedMeter {
         return new MeterRuntime(id, spec, source, store, state, OutputSettings.defaults(), map,
                 SavePolicy.defaults(), MonotonicClock.SYSTEM, Clock.systemUTC());
     }
+
+    /** Releases a meter that was built and never hosted: its source, lines and register lock. */
+    public static void release(MeterRuntime meter) {
+        meter.finish();
+    }
 }
