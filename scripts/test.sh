@@ -22,5 +22,10 @@ if ! need promtool; then
   echo "Installing prometheus, for promtool (Debian package)..."
   apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# The dashboard's browser test drives Debian's Chromium headless through chromium-driver.
+if ! need chromium || ! need chromedriver; then
+  echo "Installing chromium and chromium-driver (Debian packages)..."
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
 
 exec mvn -B --no-transfer-progress verify "$@"

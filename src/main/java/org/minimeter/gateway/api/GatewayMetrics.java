@@ -56,6 +56,8 @@ public class GatewayMetrics {
 
     private final Gateway gateway;
     private final MeterRegistry registry;
+    /** Held here: Micrometer keeps its gauges' state objects only weakly. */
+    private final List<MeterRef> keep = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     GatewayMetrics(Gateway gateway, MeterRegistry registry) {
         this.gateway = gateway;
@@ -67,21 +69,51 @@ public class GatewayMetrics {
             // a command (calibrate, capture): no gateway, nothing to show
             return;
         }
-        bind(registry, gateway.meters(), gateway.publisher());
+        // a meter restarted through the API is a new runtime: the series follow its id
+        keep.addAll(bind(registry, gateway.meters(), id -> gateway.meter(id), gateway.publisher()));
         LOG.debugf("Metrics: %d meter(s) on /q/metrics", gateway.meters().size());
     }
 
     /** Registers every series of these meters and of the MQTT publisher, if there is one. */
-    static void bind(MeterRegistry registry, Collection<MeterRuntime> meters, Optional<MqttPublisher> publisher) {
-        for (MeterRuntime m : meters) {
-            bindMeter(registry, m);
-        }
-        publisher.ifPresent(p -> bindPublisher(registry, p));
+    static List<MeterRef> bind(MeterRegistry registry, Collection<MeterRuntime> meters,
+            Optional<MqttPublisher> publisher) {
+        return bind(registry, meters, id -> Optional.empty(), publisher);
     }
 
-    private static void bindMeter(MeterRegistry r, MeterRuntime m) {
-        Tags meter = Tags.of("meter", m.id());
-        int elements = m.spec().elements();
+    /**
+     * As {@link #bind(MeterRegistry, Collection, Optional)}, each meter's series reading whatever
+     * runtime {@code current} has for its id now. Micrometer holds its state objects weakly:
+     * the caller keeps the returned references.
+     */
+    static List<MeterRef> bind(MeterRegistry registry, Collection<MeterRuntime> meters,
+            java.util.function.Function<String, Optional<MeterRuntime>> current, Optional<MqttPublisher> publisher) {
+        List<MeterRef> refs = new java.util.ArrayList<>();
+        for (MeterRuntime m : meters) {
+            MeterRef ref = new MeterRef(m, current);
+            refs.add(ref);
+            bindMeter(registry, ref, m.id(), m.spec().elements());
+        }
+        publisher.ifPresent(p -> bindPublisher(registry, p));
+        return refs;
+    }
+
+    /** A meter by its id: the runtime it has now (a restart replaces it), else the one it had. */
+    static final class MeterRef {
+        private final MeterRuntime first;
+        private final java.util.function.Function<String, Optional<MeterRuntime>> current;
+
+        MeterRef(MeterRuntime first, java.util.function.Function<String, Optional<MeterRuntime>> current) {
+            this.first = first;
+            this.current = current;
+        }
+
+        MeterRuntime get() {
+            return current.apply(first.id()).orElse(first);
+        }
+    }
+
+    private static void bindMeter(MeterRegistry r, MeterRef m, String id, int elements) {
+        Tags meter = Tags.of("meter", id);
 
         // --- readings of the latest window
         for (int e = 1; e <= elements; e++) {
@@ -108,10 +140,10 @@ public class GatewayMetrics {
         meterGauge(r, m, "minimeter.frequency", "hertz", meter, Measurement::frequency, "Line frequency of the"
                 + " latest window, from the voltage's zero crossings");
 
-        Gauge.builder("minimeter.meter.available", m, x -> x.available() ? 1 : 0)
+        Gauge.builder("minimeter.meter.available", m, x -> x.get().available() ? 1 : 0)
                 .description("1 while the meter's source delivers samples, 0 while it has failed or ended")
                 .tags(meter).register(r);
-        Gauge.builder("minimeter.alarms.active", m, x -> x.activeAlarms().size())
+        Gauge.builder("minimeter.alarms.active", m, x -> x.get().activeAlarms().size())
                 .description("Alarms active now (over_voltage:L1, sample_gap, ...)").tags(meter).register(r);
 
         // --- the durable register
@@ -119,17 +151,17 @@ public class GatewayMetrics {
             int s = slot;
             Tags element = meter.and("element", slot == 0 ? TOTAL : Integer.toString(slot));
             FunctionCounter.builder("minimeter.energy.delivered", m,
-                    x -> x.durable().energy().deliveredMicroWh(s) / 1e6)
+                    x -> x.get().durable().energy().deliveredMicroWh(s) / 1e6)
                     .baseUnit("watthours").description("Energy delivered (imported), as last saved in the"
                             + " register; element total is the net of both elements, as the pulse outputs count it")
                     .tags(element).register(r);
             FunctionCounter.builder("minimeter.energy.received", m,
-                    x -> x.durable().energy().receivedMicroWh(s) / 1e6)
+                    x -> x.get().durable().energy().receivedMicroWh(s) / 1e6)
                     .baseUnit("watthours").description("Energy received (exported), as last saved in the register")
                     .tags(element).register(r);
         }
         for (String output : OUTPUTS) {
-            FunctionCounter.builder("minimeter.pulses", m, x -> x.durable().sequence(output))
+            FunctionCounter.builder("minimeter.pulses", m, x -> x.get().durable().sequence(output))
                     .description("Pulses completed by an output (its last seq): pulse10, pulse100, pulse1000 per"
                             + " 10, 100, 1000 Wh delivered, counter per outputs.counter.wh")
                     .tags(meter.and("output", output)).register(r);
@@ -145,14 +177,14 @@ public class GatewayMetrics {
                 "Reads of the meter's source that failed; sampling went on");
         counter(r, m, "minimeter.front.end.faults", meter, MeterRuntime::frontEndFaults,
                 "Faults counted by a hardware front end (SPI or CRC errors, data-ready timeouts, resets)");
-        timer(r, m.blockTimes(), "minimeter.block.processing", meter,
+        timer(r, m, MeterRuntime::blockTimes, "minimeter.block.processing", meter,
                 "Time the sampling threads spent metering a block of this meter");
 
         // --- register saves
         counter(r, m, "minimeter.register.saves", meter, MeterRuntime::saves, "Register saves that succeeded");
         counter(r, m, "minimeter.register.save.failures", meter, MeterRuntime::saveFailures,
                 "Register saves that failed (storage_error); retried");
-        timer(r, m.saveTimes(), "minimeter.register.save", meter,
+        timer(r, m, MeterRuntime::saveTimes, "minimeter.register.save", meter,
                 "Time of a successful register save: write, fsync, atomic rename and directory fsync");
     }
 
@@ -174,24 +206,24 @@ public class GatewayMetrics {
                 "Time from handing an outbox message (QoS 1) to the MQTT client to the broker's PUBACK");
     }
 
-    private static void elementGauge(MeterRegistry r, MeterRuntime m, String name, String unit, String help,
+    private static void elementGauge(MeterRegistry r, MeterRef m, String name, String unit, String help,
             Tags tags, int element, ToDoubleFunction<ElementReading> f) {
         Gauge.builder(name, m, x -> {
-            Measurement latest = current(x);
+            Measurement latest = current(x.get());
             return latest == null ? Double.NaN : f.applyAsDouble(latest.element(element));
         }).baseUnit(unit).description(help).tags(tags).register(r);
     }
 
     /** A reading of the meter as a whole; the help text is the per-element series' (one name, one help). */
-    private static void meterGauge(MeterRegistry r, MeterRuntime m, String name, String unit, Tags tags,
+    private static void meterGauge(MeterRegistry r, MeterRef m, String name, String unit, Tags tags,
             ToDoubleFunction<Measurement> f) {
         meterGauge(r, m, name, unit, tags, f, null);
     }
 
-    private static void meterGauge(MeterRegistry r, MeterRuntime m, String name, String unit, Tags tags,
+    private static void meterGauge(MeterRegistry r, MeterRef m, String name, String unit, Tags tags,
             ToDoubleFunction<Measurement> f, String help) {
         Gauge.builder(name, m, x -> {
-            Measurement latest = current(x);
+            Measurement latest = current(x.get());
             return latest == null ? Double.NaN : f.applyAsDouble(latest);
         }).baseUnit(unit).description(help).tags(tags).register(r);
     }
@@ -201,9 +233,17 @@ public class GatewayMetrics {
         return m.available() ? m.latest() : null;
     }
 
-    private static void counter(MeterRegistry r, MeterRuntime m, String name, Tags tags,
+    private static void counter(MeterRegistry r, MeterRef m, String name, Tags tags,
             ToDoubleFunction<MeterRuntime> f, String help) {
-        FunctionCounter.builder(name, m, f).description(help).tags(tags).register(r);
+        FunctionCounter.builder(name, m, x -> f.applyAsDouble(x.get())).description(help).tags(tags).register(r);
+    }
+
+    private static void timer(MeterRegistry r, MeterRef m, java.util.function.Function<MeterRuntime, DurationTally> t,
+            String name, Tags tags, String help) {
+        FunctionTimer.builder(name, m, x -> t.apply(x.get()).count(), x -> t.apply(x.get()).totalNanos(),
+                TimeUnit.NANOSECONDS).description(help).tags(tags).register(r);
+        Gauge.builder(name + ".longest", m, x -> t.apply(x.get()).maxNanos() / 1e9).baseUnit("seconds")
+                .description(help + "; the longest since the meter started").tags(tags).register(r);
     }
 
     /**

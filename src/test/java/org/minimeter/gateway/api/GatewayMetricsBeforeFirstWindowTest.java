@@ -27,12 +27,14 @@ class GatewayMetricsBeforeFirstWindowTest {
 
     private MeterRuntime meter;
     private PrometheusMeterRegistry registry;
+    /** Micrometer holds the series' state weakly: the test keeps it. */
+    private List<GatewayMetrics.MeterRef> refs;
 
     @BeforeEach
     void freshMeterOnItsOwnRegistry() {
         meter = SimulatedMeter.build("fresh", SimulatorSettings.builder(50, 2, 100).build(), storage);
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        GatewayMetrics.bind(registry, List.of(meter), Optional.empty());
+        refs = GatewayMetrics.bind(registry, List.of(meter), Optional.empty());
     }
 
     @AfterEach
