@@ -42,6 +42,7 @@ import org.minimeter.gateway.metering.Condition;
 import org.minimeter.gateway.mqtt.Discovery;
 import org.minimeter.gateway.mqtt.EmbeddedBroker;
 import org.minimeter.gateway.mqtt.Topics;
+import org.minimeter.gateway.hal.pi4j.Pi4jDigitalInputs;
 import org.minimeter.gateway.persistence.MeterCalibration;
 import org.minimeter.gateway.persistence.history.IntervalHistory;
 import org.minimeter.gateway.persistence.Outbox;
@@ -81,6 +82,7 @@ public class Gateway {
     private DigitalLines lines;
     private EmbeddedBroker broker;
     private java.util.concurrent.ScheduledExecutorService logService;
+    private PowerFailWatch powerFail;
     /** The meters' front ends and the devices they share. */
     private MeterSources sources;
 
@@ -171,6 +173,9 @@ public class Gateway {
             // meters, such as register_fallback, wait in their queues for the first dispatch).
             publisher.start();
             host.start();
+            if (halConfig.powerFailPin().isPresent()) {
+                powerFail = openPowerFail(halConfig.powerFailPin().get(), setup, opened);
+            }
         } catch (RuntimeException e) {
             if (host != null) {
                 host.close();
@@ -412,8 +417,46 @@ public class Gateway {
         };
     }
 
+    /** The power-fail input on its pin, checked against every pin the meters use. */
+    private PowerFailWatch openPowerFail(int pin, GatewaySetup setup, Deque<AutoCloseable> opened) {
+        List<String> problems = new ArrayList<>();
+        if (pin < 0 || pin > 27) {
+            problems.add("hal.power-fail-pin=" + pin + " is not allowed: allowed BCM GPIO 0 to 27");
+        }
+        for (MeterSetup m : setup.meters()) {
+            if (m.pins().containsValue(pin) || m.spi().map(s -> s.drdyPin() == pin).orElse(false)) {
+                problems.add("hal.power-fail-pin=" + pin + " is not allowed: allowed a GPIO no meter uses (meter "
+                        + m.id() + " uses it)");
+            }
+        }
+        String provider = setup.meters().get(0).gpioProvider();
+        if (!Pi4jDigitalInputs.PROVIDERS.contains(provider)) {
+            problems.add("hal.power-fail-pin=" + pin + " needs hal.gpio.provider " + Pi4jDigitalInputs.PROVIDERS
+                    + ", was " + provider);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(problems);
+        }
+        Pi4jDigitalInputs inputs = new Pi4jDigitalInputs(provider);
+        PowerFailWatch w;
+        try {
+            w = new PowerFailWatch(inputs.open("power-fail", pin), inputs, host);
+        } catch (RuntimeException e) {
+            inputs.close();
+            throw e;
+        }
+        opened.push(w);
+        w.start();
+        LOG.infof("Power-fail input on GPIO %d (%s): every register is saved when it goes low", pin,
+                inputs.description());
+        return w;
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         started = false;
+        if (powerFail != null) {
+            powerFail.close();
+        }
         if (logService != null) {
             logService.shutdownNow();
         }

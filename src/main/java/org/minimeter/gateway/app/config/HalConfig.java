@@ -17,6 +17,12 @@ public interface HalConfig {
 
     Gpio gpio();
 
+    /**
+     * BCM GPIO of a power-fail signal from a UPS or supercap board (low: the supply is
+     * failing), read through {@code hal.gpio.provider}; every register is saved when it falls.
+     */
+    java.util.Optional<Integer> powerFailPin();
+
     /** {@code hal.spi.*}: the SPI provider for the whole gateway, and each meter's device by default. */
     Spi spi();
 
