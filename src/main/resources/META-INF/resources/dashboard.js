@@ -134,6 +134,7 @@
     const s = field(top(), 'stream');
     setText(s, text);
     s.dataset.state = state;
+    document.body.dataset.stream = state; // the values on screen are old while not 'ok'
   }
 
   // ---- building the page -------------------------------------------------------------
@@ -350,12 +351,12 @@
     if (source) source.close();
     showStream('wait', 'connecting');
     lastEvent = Date.now();
-    source = new EventSource('api/stream');
-    source.onopen = () => {
-      backoff = 1000;
-    };
-    source.onmessage = ev => {
+    const es = new EventSource('api/stream');
+    source = es;
+    es.onmessage = ev => {
+      if (es !== source) return;
       lastEvent = Date.now();
+      backoff = 1000;
       let live;
       try {
         live = JSON.parse(ev.data);
@@ -369,10 +370,11 @@
       }
       onLive(live);
     };
-    source.onerror = () => {
+    es.onerror = () => {
+      if (es !== source) return;
       resync = true;
       // the browser retries by itself unless the stream is closed for good (an HTTP error)
-      if (source.readyState === EventSource.CLOSED) retryLater();
+      if (es.readyState === EventSource.CLOSED) retryLater();
       else showStream('bad', 'reconnecting');
     };
   }
@@ -387,7 +389,9 @@
 
   function watchdog() {
     showUptime();
-    if (!retryTimer && Date.now() - lastEvent > STALE_MS) {
+    // open but silent (a half-open connection, a stalled proxy): reopen it. While the browser
+    // is reconnecting by itself (every ~3 s while the gateway is away) it is left to do so.
+    if (!retryTimer && source && source.readyState === EventSource.OPEN && Date.now() - lastEvent > STALE_MS) {
       resync = true;
       retryLater();
     }
@@ -437,7 +441,7 @@
     availability(c.available, lm);
     m.row.root.dataset.available = String(lm.available);
     setText(c.power_w, num(r && r.power_w, 1));
-    setText(c.voltage_v, r ? r.elements.map(e => num(e.voltage_v, 1)).join(' / ') : '—');
+    setText(c.voltage_v, r ? r.elements.map(e => num(e.voltage_v, 1)).join('/') : '—');
     setText(c.delivered_kwh, num(lm.delivered_kwh, 3));
     setText(c.alarms, lm.alarms.join(', '));
     c.alarms.classList.toggle('alarm', lm.alarms.length > 0);
