@@ -9,20 +9,22 @@ secs="${1:-60}"
 app="$(cd "$(dirname "$0")/.." && pwd)/target/quarkus-app/quarkus-run.jar"
 [ -f "$app" ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 tick=$(getconf CLK_TCK)
+# the container image's flags (application.properties, quarkus.jib.jvm-arguments) unless given
+flags="${JVM_FLAGS:--XX:+UseSerialGC -Xms12m -Xmx48m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=25 -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m -XX:-UsePerfData}"
 run() { # $1 = label, $2 = http on/off
   local dir; dir=$(mktemp -d); mkdir -p "$dir/config"
   local port=$((20000 + RANDOM % 20000)) mport=$((40000 + RANDOM % 20000))
   printf 'storage.dir=%s/data\nquarkus.http.port=%s\nmqtt.port=%s\nquarkus.http.host-enabled=%s\n' \
     "$dir" "$port" "$mport" "$2" > "$dir/config/application.properties"
-  (cd "$dir" && exec java -Xmx256m -jar "$app" > gw.log 2>&1) & local pid=$!
-  sleep 15   # start-up and JIT warm-up
-  local gpid; gpid=$(pgrep -f -n "java -Xmx256m -jar $app")
+  (cd "$dir" && exec java $flags -jar "$app" > gw.log 2>&1) & local pid=$!
+  sleep 10   # start-up
+  local gpid; gpid=$(pgrep -f -n -- "-jar $app")
   local chrome=""
   if [ "$2" = true ]; then
     chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$dir/chrome" \
       "http://127.0.0.1:$port/" >/dev/null 2>&1 & chrome=$!
-    sleep 5
   fi
+  sleep 60   # the JIT compiles the paths in use (the HTTP ones too) before the measurement
   local t0; t0=$(awk '{print $14+$15}' /proc/$gpid/stat)
   local end=$((SECONDS + secs))
   while [ $SECONDS -lt $end ]; do
