@@ -136,6 +136,10 @@ switches only: every secret reaches the process from a Secret, as an env var or 
 {{- $inst := .inst -}}
 # Rendered by the {{ .root.Chart.Name }} chart from its values{{ if $inst.profile }} (fleet profile {{ $inst.profile }}){{ end }}.
 # Secrets are not here: MQTT_PASSWORD and API_TOKEN_SHA256 come from Secrets as env vars.
+# The rank of config/application.properties: environment variables (300) and -D (400) override
+# these keys, the built-in defaults (250) yield to them. A file named by QUARKUS_CONFIG_LOCATIONS
+# without it would override the environment.
+config_ordinal=260
 storage.dir={{ $v.storage.mountPath }}
 {{- if $inst.gatewayId }}
 gateway.id={{ $inst.gatewayId }}

@@ -152,6 +152,10 @@ class HelmChartTest {
         assertThat(config.getProperty("mqtt.host")).as("no host: the embedded broker").isNull();
         assertThat(config.getProperty("mqtt.port")).isEqualTo("1883");
         assertThat(config.getProperty("ha.discovery.enabled")).isEqualTo("true");
+        // Measured with the packaged gateway: without it the file named by QUARKUS_CONFIG_LOCATIONS
+        // overrode MQTT_PORT from the environment; with it the environment wins, as with
+        // config/application.properties in the working directory.
+        assertThat(config.getProperty("config_ordinal")).isEqualTo("260");
     }
 
     @Test
