@@ -68,6 +68,14 @@ public final class MqttLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MqttLink.class);
     private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Home Assistant's birth is subscribed at QoS 0: the session is clean, so QoS 1 would not
+     * bring back a message lost with a connection either (and discovery is sent on every
+     * connect anyway), while on a RabbitMQ cluster a QoS 1 subscription is a durable queue on
+     * the node connected to, which, once that node dies, refuses the same client id's
+     * subscription on every other node until it is back: the gateway could not fail over.
+     */
+    private static final MqttQos HA_STATUS_QOS = MqttQos.AT_MOST_ONCE;
 
     /** What the link tells its owner. Called on HiveMQ's threads: do not block. */
     public interface Listener {
@@ -402,7 +410,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(HA_STATUS_QOS)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
@@ -462,7 +470,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(HA_STATUS_QOS)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
