@@ -117,6 +117,11 @@ public final class RabbitCluster implements AutoCloseable {
             return process != null && process.isAlive();
         }
 
+        /** The node VM's process id ({@code beam.smp}), or -1 if it is not running. */
+        public synchronized long pid() {
+            return isRunning() ? process.pid() : -1;
+        }
+
         /** The node's console log so far (all its starts), for assertion messages. */
         public String log() {
             try {
