@@ -23,8 +23,7 @@ import org.minimeter.gateway.mqtt.testing.RabbitCluster;
 
 /**
  * A fleet on this machine: G gateway processes ({@link FleetGateway}) of M simulated meters each
- * (real time, 2 elements at 4 kHz, loads 2-150 A, pulse outputs; power every 1 s, energy every
- * 10 s) against a three-node RabbitMQ cluster started here. Each gateway lists the three nodes
+ * (real time, 2 elements, loads 2-150 A, pulse outputs; power every 1 s, energy every 10 s) against a three-node RabbitMQ cluster started here. Each gateway lists the three nodes
  * rotated by its number, so the fleet spreads over the cluster. A subscriber on node 3 counts
  * what arrives. After a measured window, node 1 is killed (SIGKILL of its VM): the gateways that
  * were on it move on, and a second window is measured. At the end every gateway stops cleanly,
@@ -32,8 +31,9 @@ import org.minimeter.gateway.mqtt.testing.RabbitCluster;
  * each meter's energy for a decrease.
  *
  * <pre>mvn -B -q -Pbench test-compile exec:exec -Dbench.main=org.minimeter.gateway.bench.FleetBenchmark \
- *     -Djmh.args="5 200 30"</pre>
- * Arguments: gateways, meters per gateway, seconds per measured window.
+ *     -Djmh.args="5 40 30 2000 5"</pre>
+ * Arguments: gateways, meters per gateway, seconds per measured window, sample rate (Hz),
+ * register saves per second per gateway ({@code storage.max-saves-per-second}).
  */
 public final class FleetBenchmark {
 
@@ -46,10 +46,10 @@ public final class FleetBenchmark {
 
     public static void main(String[] args) throws Exception {
         int gateways = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        int meters = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        int meters = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         int window = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         int rate = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
-        int savesPerSecond = args.length > 4 ? Integer.parseInt(args[4]) : 50;
+        int savesPerSecond = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         Path work = Files.createTempDirectory("fleet-");
         List<Process> children = new ArrayList<>();
         List<List<Status>> statuses = new ArrayList<>();
