@@ -17,6 +17,13 @@ if ! need_broker || ! need mosquitto_sub || ! need mosquitto_pub || ! need mosqu
   echo "Installing mosquitto, mosquitto-clients and openssl (Debian packages)..."
   apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients openssl >/dev/null
 fi
+# The cluster failover IT starts its own three RabbitMQ nodes (MQTT plugin) on free 127.0.0.1
+# ports; the Debian package's own service must not keep running or hold ports (5672, 25672, epmd).
+if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  echo "Installing rabbitmq-server (Debian package)..."
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends rabbitmq-server >/dev/null
+  service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
 # The metrics test checks /q/metrics with Prometheus' own linter, promtool (in Debian's prometheus).
 if ! need promtool; then
   echo "Installing prometheus, for promtool (Debian package)..."

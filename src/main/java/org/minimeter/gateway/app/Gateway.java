@@ -156,7 +156,13 @@ public class Gateway {
                 broker = EmbeddedBroker.start(mqtt.settings().host(), mqtt.settings().port());
                 opened.push(broker);
             } else {
-                LOG.infof("MQTT: using the broker at %s:%d", mqtt.settings().host(), mqtt.settings().port());
+                if (mqtt.settings().brokers().size() == 1) {
+                    LOG.infof("MQTT: using the broker at %s", mqtt.settings().brokers().get(0));
+                } else {
+                    LOG.infof("MQTT: using %d brokers, first %s, then the others in turn when one fails: %s",
+                            mqtt.settings().brokers().size(), mqtt.settings().brokers().get(0),
+                            mqtt.settings().brokerList());
+                }
             }
             Map<String, Path> registerDirs = new LinkedHashMap<>();
             setup.meters().forEach(m -> registerDirs.put(m.id(), m.registerDir()));

@@ -47,8 +47,6 @@ import org.minimeter.gateway.persistence.Outbox;
  */
 public final class MqttPublisher implements MqttLink.Listener, PulseSink {
 
-    private final String broker;
-
     private static final Logger LOG = Logger.getLogger(MqttPublisher.class);
     /** QoS 1 messages in flight at once: enough to keep a LAN busy, few to re-send. */
     static final int WINDOW = 32;
@@ -94,7 +92,6 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         this.outbox = outbox;
         this.gatewayStatusTopic = gatewayTopics.status();
         // The link calls back only after start().
-        this.broker = settings.host() + ":" + settings.port();
         this.link = new MqttLink(settings, gatewayStatusTopic, gatewayTopics.homeAssistantStatus(), this);
         this.energyInterval = energyInterval;
         this.powerInterval = powerInterval;
@@ -256,9 +253,12 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         return true;
     }
 
-    /** The broker this gateway publishes to, {@code host:port}. */
+    /**
+     * The broker this gateway publishes to, {@code host:port}: with a list of brokers (a
+     * cluster) the one connected to, or while disconnected the one tried next.
+     */
     public String broker() {
-        return broker;
+        return link.broker().toString();
     }
 
     private void publishPower() {

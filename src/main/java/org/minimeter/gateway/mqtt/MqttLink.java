@@ -20,13 +20,17 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
+import org.minimeter.gateway.mqtt.MqttSettings.Broker;
 
 /**
  * The gateway's one connection to the broker, through the HiveMQ client: one session for all
@@ -35,9 +39,16 @@ import org.jboss.logging.Logger;
  * <p>Birth and death: {@code online} is published retained on the gateway's status topic on
  * every connect, the broker holds a retained {@code offline} last will there for a connection
  * that dies, and a clean stop publishes {@code offline} itself. Each meter's own status topic is
- * its owner's to publish ({@link #publishStatus}); Home Assistant combines both. Reconnects use the client's automatic reconnect with
- * exponential backoff from 1 s to 30 s; a session is clean, because the durable outbox,
- * not the MQTT session, is what redelivers QoS 1 messages after a reconnect.
+ * its owner's to publish ({@link #publishStatus}); Home Assistant combines both. A session is
+ * clean, because the durable outbox, not the MQTT session, is what redelivers QoS 1 messages
+ * after a reconnect.
+ *
+ * <p>Brokers: one, or the nodes of a cluster in order of preference. After a lost connection or
+ * a failed attempt the link tries the next broker ({@link BrokerRotation}: in turn, wrapping
+ * round, backoff from 1 s to 30 s per full round, +-25 % jitter so a fleet does not reconnect in
+ * step). The session is new on every connect, whichever node it lands on, so nothing the
+ * broker held (in-flight QoS 1) is relied on: the outbox sends again from the oldest
+ * unacknowledged message, in order.
  *
  * <p>Protocol: MQTT 5 unless configured otherwise; in {@code auto} a broker that refuses
  * version 5 (Moquette, old Mosquitto) makes the link rebuild itself on 3.1.1 once. Refusing
@@ -57,6 +68,14 @@ public final class MqttLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MqttLink.class);
     private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Home Assistant's birth is subscribed at QoS 0: the session is clean, so QoS 1 would not
+     * bring back a message lost with a connection either (and discovery is sent on every
+     * connect anyway), while on a RabbitMQ cluster a QoS 1 subscription is a durable queue on
+     * the node connected to, which, once that node dies, refuses the same client id's
+     * subscription on every other node until it is back: the gateway could not fail over.
+     */
+    private static final MqttQos HA_STATUS_QOS = MqttQos.AT_MOST_ONCE;
 
     /** What the link tells its owner. Called on HiveMQ's threads: do not block. */
     public interface Listener {
@@ -72,6 +91,9 @@ public final class MqttLink implements AutoCloseable {
     private final MqttClientSslConfig ssl;
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong connects = new AtomicLong();
+    private final BrokerRotation rotation;
+    /** The last cause logged per broker: each is logged once until it changes or a connect succeeds. */
+    private final Map<Broker, String> loggedErrors = new ConcurrentHashMap<>();
     private volatile Session session;
     private volatile boolean connected;
     private volatile boolean closing;
@@ -90,6 +112,7 @@ public final class MqttLink implements AutoCloseable {
         this.homeAssistantStatusTopic = Objects.requireNonNull(homeAssistantStatusTopic, "homeAssistantStatusTopic");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.ssl = settings.tls() ? sslConfig(settings) : null;
+        this.rotation = new BrokerRotation(settings.brokers());
     }
 
     private static MqttClientSslConfig sslConfig(MqttSettings s) {
@@ -119,6 +142,11 @@ public final class MqttLink implements AutoCloseable {
 
     public String protocol() {
         return session == null ? "none" : session.protocol();
+    }
+
+    /** The broker connected to, or while disconnected the one tried next. */
+    public Broker broker() {
+        return rotation.current();
     }
 
     /** The last connection error, empty when none. */
@@ -155,11 +183,13 @@ public final class MqttLink implements AutoCloseable {
     private void onConnected() {
         connected = true;
         lastError = "";
+        loggedErrors.clear();
+        rotation.connected();
         if (connects.incrementAndGet() > 1) {
             reconnects.incrementAndGet();
         }
-        LOG.infof("MQTT: connected to %s:%d with MQTT %s as %s", settings.host(), settings.port(),
-                session.protocol(), settings.clientId());
+        LOG.infof("MQTT: connected to %s with MQTT %s as %s", rotation.current(), session.protocol(),
+                settings.clientId());
         session.publish(statusTopic, ONLINE, 1, true);
         session.subscribeHomeAssistant();
         listener.connected(session.protocol());
@@ -173,40 +203,49 @@ public final class MqttLink implements AutoCloseable {
             return;
         }
         Throwable cause = ctx.getCause();
+        Broker failed = rotation.current();
         if ("auto".equals(settings.protocol()) && from instanceof V5 && !wasConnected && refusesVersion5(cause)) {
             ctx.getReconnector().reconnect(false);
-            LOG.infof("MQTT: %s:%d does not speak MQTT 5 (%s); using MQTT 3.1.1", settings.host(), settings.port(),
-                    describe(cause));
+            LOG.infof("MQTT: %s does not speak MQTT 5 (%s); using MQTT 3.1.1", failed, describe(cause));
             session = new V3();
             session.connect();
             return;
         }
+        if (ctx.getSource() == MqttDisconnectSource.USER) {
+            ctx.getReconnector().reconnect(false);
+        } else {
+            BrokerRotation.Next next = rotation.failed();
+            long base = next.delayMs();
+            // +-25 %: a fleet that lost the same node does not come back in step
+            long delay = base + (long) (base / 4.0 * (2 * ThreadLocalRandom.current().nextDouble() - 1));
+            ctx.getReconnector().reconnect(true).delay(delay, TimeUnit.MILLISECONDS)
+                    .transportConfig().serverHost(next.broker().host()).serverPort(next.broker().port())
+                    .applyTransportConfig();
+        }
         String reason = describe(cause);
-        if (!reason.equals(lastError)) {
-            // One clear line per new cause; the same cause again is retried quietly.
+        String then = rotation.size() == 1 ? "backoff up to 30 s"
+                : "backoff up to 30 s; next " + rotation.current() + ", then the other brokers in turn";
+        if (!reason.equals(loggedErrors.get(failed))) {
+            // One clear line per new cause and broker; the same cause again is retried quietly.
             if (wasConnected) {
-                LOG.warnf("MQTT: connection to %s:%d lost (%s); reconnecting with backoff up to 30 s",
-                        settings.host(), settings.port(), reason);
+                LOG.warnf("MQTT: connection to %s lost (%s); reconnecting with %s", failed, reason, then);
             } else if (connects.get() > 0 && (isUnreachable(cause) || cause instanceof ConnectionClosedException)) {
                 // A broker that was there and is restarting: expected during an outage, not an error.
-                LOG.warnf("MQTT: %s:%d still unreachable (%s); retrying with backoff up to 30 s", settings.host(),
-                        settings.port(), reason);
+                LOG.warnf("MQTT: %s still unreachable (%s); retrying with %s", failed, reason, then);
             } else {
                 // auto never falls back on a bare hang-up; a broker that answers MQTT 5 that way needs 3.1.1 set.
                 String hint = "auto".equals(settings.protocol()) && from instanceof V5 && connects.get() == 0
                         && cause instanceof ConnectionClosedException
                         ? " (if this broker only speaks MQTT 3.1.1 and hangs up on version 5, set mqtt.protocol=3.1.1)"
                         : "";
-                LOG.errorf("MQTT: cannot connect to %s:%d: %s%s; retrying with backoff up to 30 s", settings.host(),
-                        settings.port(), reason, hint);
+                LOG.errorf("MQTT: cannot connect to %s: %s%s; retrying with %s", failed, reason, hint, then);
             }
+            loggedErrors.put(failed, reason);
         } else {
-            LOG.debugf("MQTT: still cannot connect: %s (attempt %d)", reason, ctx.getReconnector().getAttempts());
+            LOG.debugf("MQTT: still cannot connect to %s: %s (attempt %d)", failed, reason,
+                    ctx.getReconnector().getAttempts());
         }
         lastError = reason;
-        if (ctx.getSource() == MqttDisconnectSource.USER) {
-            ctx.getReconnector().reconnect(false);
-        }
         listener.disconnected(reason);
     }
 
@@ -296,16 +335,19 @@ public final class MqttLink implements AutoCloseable {
         connected = false;
     }
 
-    /** What the 5 and 3.1.1 clients share: address, TLS, reconnect, and this link's listeners. */
+    /**
+     * What the 5 and 3.1.1 clients share: the current broker, TLS, and this link's listeners.
+     * Reconnecting is the disconnected listener's (not the client's automatic reconnect, which
+     * knows one address only): it sets the next broker and the delay on the reconnector.
+     */
     private MqttClientBuilder base(Session session) {
+        Broker broker = rotation.current();
         MqttClientBuilder b = MqttClient.builder()
                 .addConnectedListener(c -> onConnected())
                 .addDisconnectedListener(c -> onDisconnected(c, session))
                 .identifier(settings.clientId())
-                .serverHost(settings.host())
-                .serverPort(settings.port())
-                .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(30, TimeUnit.SECONDS)
-                .applyAutomaticReconnect();
+                .serverHost(broker.host())
+                .serverPort(broker.port());
         if (ssl != null) {
             b = b.sslConfig(ssl);
         }
@@ -368,7 +410,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(HA_STATUS_QOS)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }
@@ -428,7 +470,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void subscribeHomeAssistant() {
-            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(MqttQos.AT_LEAST_ONCE)
+            client.subscribeWith().topicFilter(homeAssistantStatusTopic).qos(HA_STATUS_QOS)
                     .callback(p -> homeAssistantStatus(p.getPayloadAsBytes()))
                     .send();
         }

@@ -99,6 +99,15 @@ class MqttLinkTest {
                 Optional.empty(), Optional.empty(), Optional.empty(), "minimeter", true, "homeassistant");
     }
 
+    private static MqttSettings settings(List<MqttSettings.Broker> brokers, String protocol) {
+        return new MqttSettings(brokers, "gw", protocol, Optional.empty(), Optional.empty(), false, Optional.empty(),
+                Optional.empty(), Optional.empty(), "minimeter", true, "homeassistant");
+    }
+
+    private static MqttSettings.Broker at(Mosquitto broker) {
+        return new MqttSettings.Broker(broker.host(), broker.port());
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(Mosquitto.HOST))) {
             return s.getLocalPort();
@@ -178,6 +187,51 @@ class MqttLinkTest {
             link.close();
             assertThat(MosquittoSub.fetchRetained(broker.clientOptions(), GATEWAY_STATUS, 1,
                     Duration.ofSeconds(WAIT_S))).extracting(MosquittoSub.Message::payload).containsExactly("offline");
+        }
+    }
+
+    @Test
+    void aBrokerList_whoseFirstIsDown_connectsToTheNext() throws Exception {
+        assumeTrue(Mosquitto.isInstalled(), "mosquitto is not installed");
+        Events events = new Events();
+        MqttSettings.Broker down = new MqttSettings.Broker(Mosquitto.HOST, freePort());
+        try (Mosquitto broker = Mosquitto.builder().start();
+                MqttLink link = new MqttLink(settings(List.of(down, at(broker)), "auto"), GATEWAY_STATUS, HA_STATUS,
+                        events)) {
+            assertThat(link.broker()).isEqualTo(down);
+            link.start();
+            assertThat(events.awaitConnected()).isEqualTo("5");
+            assertThat(link.broker()).isEqualTo(at(broker));
+            assertThat(events.disconnected.peek()).as("the refused first attempt").contains("Connect");
+            link.publish("minimeter/m1/energy", "{}".getBytes(), 1, true).get(WAIT_S, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aBrokerList_whenTheConnectedBrokerDies_movesToTheNext_andRoundToTheFirstAgain() throws Exception {
+        assumeTrue(Mosquitto.isInstalled(), "mosquitto is not installed");
+        Events events = new Events();
+        try (Mosquitto a = Mosquitto.builder().start(); Mosquitto b = Mosquitto.builder().start();
+                MqttLink link = new MqttLink(settings(List.of(at(a), at(b)), "auto"), GATEWAY_STATUS, HA_STATUS,
+                        events);
+                MosquittoSub subB = MosquittoSub.start(b.clientOptions(), GATEWAY_STATUS)) {
+            link.start();
+            assertThat(events.awaitConnected()).isEqualTo("5");
+            assertThat(link.broker()).isEqualTo(at(a));
+
+            a.kill();
+            assertThat(events.awaitConnected()).isEqualTo("5");
+            assertThat(link.broker()).isEqualTo(at(b));
+            // the birth went to the node it moved to
+            subB.awaitMessage(GATEWAY_STATUS, m -> m.payload().equals("online"), Duration.ofSeconds(WAIT_S));
+            link.publish("minimeter/m1/pulse", "{}".getBytes(), 1, false).get(WAIT_S, TimeUnit.SECONDS);
+
+            a.start();
+            b.kill();
+            assertThat(events.awaitConnected()).isEqualTo("5");
+            assertThat(link.broker()).isEqualTo(at(a));
+            link.publish("minimeter/m1/pulse", "{}".getBytes(), 1, false).get(WAIT_S, TimeUnit.SECONDS);
+            assertThat(link.reconnects()).isEqualTo(2);
         }
     }
 }

@@ -9,10 +9,14 @@ import java.util.Optional;
 @ConfigMapping(prefix = "mqtt")
 public interface MqttConfig {
 
-    /** Broker host; unset: the gateway starts its embedded broker on 127.0.0.1. */
+    /**
+     * Broker host, or the nodes of a broker cluster as {@code host[:port]} separated by commas
+     * (in order of preference; the link moves to the next when one fails); unset: the gateway
+     * starts its embedded broker on 127.0.0.1.
+     */
     Optional<String> host();
 
-    /** Broker port (also the embedded broker's). */
+    /** Broker port for a host given without one (also the embedded broker's). */
     @WithDefault("1883")
     int port();
 

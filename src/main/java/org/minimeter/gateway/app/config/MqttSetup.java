@@ -29,7 +29,7 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
                 "one topic level without '/', '#', '+' or spaces");
         check(problems, ha.prefix().matches(TOPIC_LEVEL), "ha.discovery.prefix", ha.prefix(),
                 "one topic level without '/', '#', '+' or spaces");
-        m.host().ifPresent(h -> check(problems, !h.isBlank(), "mqtt.host", h, "a host name or address"));
+        List<MqttSettings.Broker> brokers = m.host().map(h -> brokers(h, m.port(), problems)).orElse(List.of());
         check(problems, m.password().isEmpty() || m.username().isPresent(), "mqtt.password", "****",
                 "only together with mqtt.username");
         for (var f : List.of(new String[] {"mqtt.tls-ca", m.tlsCa().orElse(null)},
@@ -61,11 +61,76 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
         // The embedded broker (Moquette) speaks 3.1.1 only: asking it for 5 first would cost a
         // refused attempt and an error line from the broker at every start.
         String protocol = embedded && "auto".equals(m.protocol()) ? "3.1.1" : m.protocol();
-        MqttSettings s = new MqttSettings(m.host().orElse("127.0.0.1"), m.port(), clientId, protocol, m.username(),
-                m.password(), m.tls(), m.tlsCa().map(Path::of), m.tlsCert().map(Path::of), m.tlsKey().map(Path::of),
+        if (embedded) {
+            brokers = List.of(new MqttSettings.Broker("127.0.0.1", m.port()));
+        }
+        MqttSettings s = new MqttSettings(brokers, clientId, protocol, m.username(), m.password(), m.tls(), m.tlsCa().map(Path::of), m.tlsCert().map(Path::of), m.tlsKey().map(Path::of),
                 m.topicPrefix(), ha.enabled(), ha.prefix());
         return new MqttSetup(s, embedded, m.energyInterval(), m.powerInterval(), m.healthInterval(),
                 m.outboxMaxMb() * 1024L * 1024L, gatewayId);
+    }
+
+    /**
+     * {@code mqtt.host}: one broker, or a broker cluster's nodes in order of preference, as
+     * {@code host[:port]} separated by commas ({@code [v6-address]:port} for IPv6 with a port);
+     * an entry without a port uses {@code mqtt.port}. Each bad entry is one problem line.
+     */
+    static List<MqttSettings.Broker> brokers(String value, int defaultPort, List<String> problems) {
+        String allowed = "one or more host[:port] separated by commas, each broker once, port 1 to 65535"
+                + " (mqtt.port when left out), e.g. node1.lan:1883,node2.lan:1883";
+        List<MqttSettings.Broker> brokers = new ArrayList<>();
+        String[] entries = value.split(",", -1);
+        for (int i = 0; i < entries.length; i++) {
+            String entry = entries[i].strip();
+            String where = entries.length == 1 ? "" : "; entry " + (i + 1) + " \"" + entry + "\" is not";
+            MqttSettings.Broker b = broker(entry, defaultPort);
+            if (b == null) {
+                problems.add("mqtt.host=" + value + " is not allowed: allowed " + allowed + where);
+            } else if (brokers.contains(b)) {
+                problems.add("mqtt.host=" + value + " is not allowed: allowed " + allowed + "; " + b
+                        + " is listed twice");
+            } else {
+                brokers.add(b);
+            }
+        }
+        return brokers;
+    }
+
+    /** One {@code host[:port]} entry, or null when it is not one. */
+    private static MqttSettings.Broker broker(String entry, int defaultPort) {
+        String host;
+        String port = null;
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf(']');
+            if (close < 0) {
+                return null;
+            }
+            host = entry.substring(1, close);
+            String rest = entry.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    return null;
+                }
+                port = rest.substring(1);
+            }
+        } else if (entry.indexOf(':') >= 0 && entry.indexOf(':') == entry.lastIndexOf(':')) {
+            host = entry.substring(0, entry.indexOf(':'));
+            port = entry.substring(entry.indexOf(':') + 1);
+        } else {
+            host = entry; // a name, an IPv4 address, or an IPv6 address without a port
+        }
+        if (host.isEmpty() || host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '/' || c == '@')) {
+            return null;
+        }
+        // a bad mqtt.port is its own problem line; the entries without a port are not blamed for it
+        int p = defaultPort >= 1 && defaultPort <= 65535 ? defaultPort : 1883;
+        if (port != null) {
+            if (!port.matches("[0-9]{1,5}")) {
+                return null;
+            }
+            p = Integer.parseInt(port);
+        }
+        return p >= 1 && p <= 65535 ? new MqttSettings.Broker(host, p) : null;
     }
 
     /**
@@ -80,7 +145,8 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
     /** The effective MQTT configuration for the start-up log: secrets masked. */
     public String describe() {
         MqttSettings s = settings;
-        return "mqtt.host=" + (embedded ? "(embedded broker) " + s.host() : s.host()) + " mqtt.port=" + s.port()
+        String hosts = s.brokers().size() == 1 ? s.host() : s.brokerList();
+        return "mqtt.host=" + (embedded ? "(embedded broker) " + hosts : hosts) + " mqtt.port=" + s.port()
                 + " mqtt.protocol=" + s.protocol() + " gateway.id=" + gatewayId + " mqtt.client-id=" + s.clientId()
                 + " mqtt.username=" + s.username().orElse("(none)")
                 + " mqtt.password=" + (s.password().isPresent() ? "****" : "(none)")

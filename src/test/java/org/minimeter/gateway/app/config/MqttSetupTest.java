@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.minimeter.gateway.mqtt.MqttSettings;
 
 class MqttSetupTest {
 
@@ -65,9 +66,52 @@ class MqttSetupTest {
         "mqtt.tls|true|mqtt.tls=true is not allowed: allowed only with mqtt.host",
         "mqtt.power-interval|10ms|mqtt.power-interval=10ms is not allowed: allowed 100ms to 1h",
         "mqtt.outbox-max-mb|0|mqtt.outbox-max-mb=0 is not allowed: allowed 1 to 10240",
+        "mqtt.host|,|mqtt.host=, is not allowed: allowed one or more host[:port] separated by commas",
+        "mqtt.host|a,,b|mqtt.host=a,,b is not allowed: allowed one or more host[:port] separated by commas, each broker"
+            + " once, port 1 to 65535 (mqtt.port when left out), e.g. node1.lan:1883,node2.lan:1883; entry 2 \"\" is not",
+        "mqtt.host|a:1883,b:70000|mqtt.host=a:1883,b:70000 is not allowed: allowed one or more host[:port]",
+        "mqtt.host|a:1883,b:x|entry 2 \"b:x\" is not",
+        "mqtt.host|a:|mqtt.host=a: is not allowed",
+        "mqtt.host|a:0|mqtt.host=a:0 is not allowed",
+        "mqtt.host|[::1|mqtt.host=[::1 is not allowed",
+        "mqtt.host|a:1883,a|mqtt.host=a:1883,a is not allowed: allowed one or more host[:port] separated by commas,"
+            + " each broker once, port 1 to 65535 (mqtt.port when left out), e.g. node1.lan:1883,node2.lan:1883;"
+            + " a:1883 is listed twice",
     })
     void badValue_namesKeyValueAndAllowed(String key, String value, String message) {
         assertThatThrownBy(() -> setup(Map.of(key, value))).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining(message);
+    }
+
+    @Test
+    void oneHost_isOneBrokerOnMqttPort_asBefore() {
+        MqttSetup s = setup(Map.of("mqtt.host", "broker.lan", "mqtt.port", "8883"));
+        assertThat(s.embedded()).isFalse();
+        assertThat(s.settings().brokers()).containsExactly(new MqttSettings.Broker("broker.lan", 8883));
+        assertThat(s.settings().host()).isEqualTo("broker.lan");
+        assertThat(s.settings().port()).isEqualTo(8883);
+        assertThat(s.settings().protocol()).isEqualTo("auto");
+        assertThat(s.describe()).contains("mqtt.host=broker.lan mqtt.port=8883");
+    }
+
+    @Test
+    void aHostList_isTheBrokersInOrder_withMqttPortWhereNoneIsGiven() {
+        MqttSetup s = setup(Map.of("mqtt.host", " node1.lan:1884 , 10.0.0.2,[fd00::3]:1885,fd00::4", "mqtt.port",
+                "1883"));
+        assertThat(s.embedded()).isFalse();
+        assertThat(s.settings().brokers()).containsExactly(new MqttSettings.Broker("node1.lan", 1884),
+                new MqttSettings.Broker("10.0.0.2", 1883), new MqttSettings.Broker("fd00::3", 1885),
+                new MqttSettings.Broker("fd00::4", 1883));
+        assertThat(s.settings().host()).isEqualTo("node1.lan");
+        assertThat(s.describe()).contains("mqtt.host=node1.lan:1884,10.0.0.2:1883,[fd00::3]:1885,[fd00::4]:1883");
+    }
+
+    @Test
+    void aBadEntryAndABadPort_areEachReportedOnce() {
+        assertThatThrownBy(() -> setup(Map.of("mqtt.host", "a,b:99999", "mqtt.port", "0")))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).hasSize(2)
+                        .anySatisfy(p -> assertThat(p).startsWith("mqtt.port=0 is not allowed"))
+                        .anySatisfy(p -> assertThat(p).startsWith("mqtt.host=a,b:99999 is not allowed")
+                                .endsWith("entry 2 \"b:99999\" is not")));
     }
 }

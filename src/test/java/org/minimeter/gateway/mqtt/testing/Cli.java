@@ -89,8 +89,15 @@ final class Cli {
 
     /** Runs a command to completion (stdin closed), killing it after the timeout. */
     static Result run(List<String> command, Duration timeout) {
-        Process process = start(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+        return run(command, java.util.Map.of(), timeout);
+    }
+
+    /** {@link #run(List, Duration)} with these variables added to the environment. */
+    static Result run(List<String> command, java.util.Map<String, String> environment, Duration timeout) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = start(builder);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread reader = drain(process.getInputStream(), out, "cli-output");
         try {
