@@ -130,7 +130,8 @@ class OperationsIT {
             assertThat(ack.body()).contains("source_failed");
             assertThat(JSON.readTree(get("/api/meters/shop").body()).get("alarms").get("latched")).isEmpty();
             assertThat(Files.readString(work.resolve("data/shop/audit.log")))
-                    .contains("api alarms acknowledged: source_failed").contains("by token from 127.0.0.1");
+                    .containsPattern("api alarms acknowledged: [a-z_,]*source_failed")
+                    .contains("by token from 127.0.0.1");
 
             // a malformed body: 400 naming the field, no stack trace
             var bad = post("/api/meters/house/register/seed", TOKEN, "{\"seed_id\":\"u1\",\"delivered_kwh\":\"lots\"}");
