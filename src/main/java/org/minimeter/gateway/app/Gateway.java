@@ -83,6 +83,9 @@ public class Gateway {
     private java.util.concurrent.ScheduledExecutorService logService;
     /** The meters' front ends and the devices they share. */
     private MeterSources sources;
+    @jakarta.inject.Inject
+    org.minimeter.gateway.app.config.ModbusConfig modbusConfig;
+    private ModbusBridge modbus;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
             StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
@@ -112,6 +115,7 @@ public class Gateway {
         }
         GatewaySetup setup = setup();
         MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
+        var modbusSetup = org.minimeter.gateway.app.config.ModbusSetup.from(modbusConfig, metersConfig, setup);
         int savesPerSecond = storageConfig.maxSavesPerSecond();
         if (savesPerSecond < 1 || savesPerSecond > 100_000) {
             throw new InvalidConfigException(List.of("storage.max-saves-per-second=" + savesPerSecond
@@ -126,6 +130,7 @@ public class Gateway {
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
+        LOG.info("  " + modbusSetup.describe());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
@@ -171,6 +176,10 @@ public class Gateway {
             // meters, such as register_fallback, wait in their queues for the first dispatch).
             publisher.start();
             host.start();
+            if (modbusSetup.enabled()) {
+                modbus = ModbusBridge.start(modbusSetup, setup.meters(), this::meter, version());
+                opened.push(modbus);
+            }
         } catch (RuntimeException e) {
             if (host != null) {
                 host.close();
@@ -414,6 +423,9 @@ public class Gateway {
 
     void onStop(@Observes ShutdownEvent event) {
         started = false;
+        if (modbus != null) {
+            modbus.close(); // first: no read sees a meter that is stopping
+        }
         if (logService != null) {
             logService.shutdownNow();
         }
