@@ -177,7 +177,7 @@ public class Gateway {
             publisher.start();
             host.start();
             if (modbusSetup.enabled()) {
-                modbus = ModbusBridge.start(modbusSetup, setup.meters(), this::meter, version());
+                modbus = ModbusBridge.start(modbusSetup.settings(), modbusSetup.unitIds(), this::meter, version());
                 opened.push(modbus);
             }
         } catch (RuntimeException e) {

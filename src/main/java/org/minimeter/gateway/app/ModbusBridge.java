@@ -9,17 +9,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
-import org.minimeter.gateway.app.config.ModbusSetup;
 import org.minimeter.gateway.app.config.MeterSetup;
 import org.minimeter.gateway.metering.Condition;
 import org.minimeter.gateway.metering.ElementReading;
 import org.minimeter.gateway.metering.EnergySnapshot;
 import org.minimeter.gateway.metering.Measurement;
+import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.modbus.ElementValues;
 import org.minimeter.gateway.modbus.MeterEvent;
 import org.minimeter.gateway.modbus.MeterRegisters;
 import org.minimeter.gateway.modbus.MeterServer;
 import org.minimeter.gateway.modbus.MeterValues;
+import org.minimeter.gateway.modbus.ModbusSettings;
 import org.minimeter.gateway.modbus.Nameplate;
 import org.minimeter.gateway.modbus.RegisterMap;
 import org.minimeter.gateway.modbus.UnitState;
@@ -55,43 +56,45 @@ public final class ModbusBridge implements AutoCloseable {
     private final Function<String, Optional<MeterRuntime>> meters;
     private final MeterServer server;
 
-    private ModbusBridge(ModbusSetup setup, Map<Integer, Unit> units, Function<String, Optional<MeterRuntime>> meters) {
+    private ModbusBridge(ModbusSettings settings, Map<Integer, Unit> units,
+            Function<String, Optional<MeterRuntime>> meters) {
         this.units = Map.copyOf(units);
-        this.map = setup.settings().map();
+        this.map = settings.map();
         this.meters = meters;
-        this.server = MeterServer.start(setup.settings(), this::unit);
+        this.server = MeterServer.start(settings, this::unit);
     }
 
     /**
+     * @param unitIds meter id to unit id, every meter running
      * @param meters looks a meter up by id at each request
      * @throws IllegalStateException if the port cannot be listened on
      */
-    public static ModbusBridge start(ModbusSetup setup, List<MeterSetup> configured,
+    public static ModbusBridge start(ModbusSettings settings, Map<String, Integer> unitIds,
             Function<String, Optional<MeterRuntime>> meters, String version) {
         Map<Integer, Unit> units = new LinkedHashMap<>();
         List<String> shown = new ArrayList<>();
-        for (MeterSetup m : configured) {
-            int unitId = setup.unitIds().get(m.id());
-            EnergySnapshot start = meters.apply(m.id()).map(r -> r.durable().energy())
-                    .orElse(EnergySnapshot.zero(m.elements()));
-            Nameplate n = new Nameplate(m.id(), model(m), version, unitId, m.elements(), m.frequency() == 50 ? 240 : 120,
-                    m.ctRating(), Nameplate.energyScaleFor(largest(start)));
-            units.put(unitId, new Unit(m.id(), n));
-            shown.add(m.id() + "=" + unitId);
-        }
-        ModbusBridge bridge = new ModbusBridge(setup, units, meters);
-        var s = setup.settings();
+        unitIds.forEach((id, unitId) -> {
+            MeterRuntime m = meters.apply(id).orElseThrow(() -> new IllegalStateException("no meter " + id));
+            MeterSpec spec = m.spec();
+            Nameplate n = new Nameplate(id, model(spec), version, unitId, spec.elements(),
+                    (int) Math.round(spec.nominalVoltage()), (int) Math.round(spec.ctRating()),
+                    Nameplate.energyScaleFor(largest(m.durable().energy())));
+            units.put(unitId, new Unit(id, n));
+            shown.add(id + "=" + unitId);
+        });
+        ModbusBridge bridge = new ModbusBridge(settings, units, meters);
         LOG.infof("Modbus TCP: %s map on %s:%d, read-only, unit ids %s; at most %d connections, closed after %s idle,"
-                + " %d requests/s each", s.map() == RegisterMap.SUNSPEC ? "SunSpec (holding registers 40000-40178)"
-                        : "Eastron SDM (input registers 0x0000-0x016B, floats)", s.host(), s.port(),
-                String.join(", ", shown), s.maxConnections(), MeterSetup.fmt(s.idleTimeout()),
-                s.maxRequestsPerSecond());
+                + " %d requests/s each", settings.map() == RegisterMap.SUNSPEC
+                        ? "SunSpec (holding registers 40000-40178)" : "Eastron SDM (input registers 0x0000-0x016B, floats)",
+                settings.host(), settings.port(), String.join(", ", shown), settings.maxConnections(),
+                MeterSetup.fmt(settings.idleTimeout()), settings.maxRequestsPerSecond());
         return bridge;
     }
 
     /** SunSpec's model string, 32 characters at most. */
-    static String model(MeterSetup m) {
-        return "Mini Meter " + m.elements() + "-element " + m.ctRating() + " A " + m.frequency() + " Hz";
+    static String model(MeterSpec s) {
+        return "Mini Meter " + s.elements() + "-element " + Math.round(s.ctRating()) + " A " + s.nominalFrequency()
+                + " Hz";
     }
 
     private static long largest(EnergySnapshot e) {
