@@ -95,6 +95,14 @@ class ModbusIT {
                 Thread.sleep(500);
             }
         }
+        // and both registers have been saved with energy in them (about once a second)
+        for (int unit : new int[] {1, 7}) {
+            while (map.equals("sdm") ? floats(unit, 0x0048, 1).get(0x0048) <= 0
+                    : acc32(holding(unit, 40116, 2), 40116) <= 0) {
+                assertThat(System.nanoTime()).as("unit %d with energy within 90 s", unit).isLessThan(until);
+                Thread.sleep(500);
+            }
+        }
     }
 
     private String log() {
@@ -364,5 +372,29 @@ class ModbusIT {
         assertThat(mbpoll("-a", "2", "-t", "3", "-r", "0", "-c", "2").err()).as("unit 2 unused")
                 .contains("Gateway path unavailable");
         assertThat(log()).doesNotContain("digitalpetri", "[c.d.m.");
+    }
+
+    @Test
+    void badModbusValues_stopStartUpWithOneLineEach_andNothingStarted() throws Exception {
+        Files.createDirectories(work.resolve("config"));
+        Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+                "mqtt.port=" + freePort(), "storage.dir=" + work.resolve("data"), "quarkus.http.port=0",
+                "meters.a.elements=1", "meters.b.elements=1",
+                "meters.a.modbus.unit-id=5", "meters.b.modbus.unit-id=5",
+                "modbus.enabled=true", "modbus.map=sunspec202", "modbus.port=" + freePort(), ""),
+                StandardCharsets.UTF_8);
+        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log").toFile())).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(log()).isEqualTo(1);
+        assertThat(log()).contains("Invalid configuration",
+                "modbus.map=sunspec202 is not allowed: allowed sunspec or sdm",
+                "meters.b.modbus.unit-id=5 is not allowed: allowed a unit id not already used by"
+                        + " meters.a.modbus.unit-id")
+                .doesNotContain("Exception", "\tat ");
+        assertThat(work.resolve("data")).doesNotExist();
     }
 }
