@@ -29,6 +29,11 @@ if ! need promtool; then
   echo "Installing prometheus, for promtool (Debian package)..."
   apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# The Modbus integration test reads the gateway with an independent client, Debian's mbpoll.
+if ! need mbpoll; then
+  echo "Installing mbpoll (Debian package)..."
+  apt-get update -qq && apt-get install -y -qq mbpoll >/dev/null
+fi
 # The dashboard's browser test drives Debian's Chromium headless through chromium-driver.
 if ! need chromium || ! need chromedriver; then
   echo "Installing chromium and chromium-driver (Debian packages)..."

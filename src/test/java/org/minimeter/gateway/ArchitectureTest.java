@@ -61,7 +61,28 @@ class ArchitectureTest {
     @Test
     void mqttLibraries_onlyInMqtt() {
         noClasses().that().resideOutsideOfPackage(BASE + ".mqtt..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.moquette..", "io.netty..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.moquette..")
+                .check(main);
+    }
+
+    @Test
+    void netty_onlyInTheProtocolPackages() {
+        noClasses().that().resideOutsideOfPackages(BASE + ".mqtt..", BASE + ".modbus..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..")
+                .check(main);
+    }
+
+    @Test
+    void modbusLibrary_onlyInModbus() {
+        noClasses().that().resideOutsideOfPackage(BASE + ".modbus..")
+                .should().dependOnClassesThat().resideInAPackage("com.digitalpetri..")
+                .check(main);
+    }
+
+    @Test
+    void modbus_registerMapsArePureJava_onlyTheServerUsesTheLibrary() {
+        classes().that().resideInAPackage(BASE + ".modbus..").and().haveNameNotMatching(".*\\.MeterServer(\\$.*)?")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", BASE + ".modbus..")
                 .check(main);
     }
 

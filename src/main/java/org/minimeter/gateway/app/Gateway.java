@@ -85,6 +85,9 @@ public class Gateway {
     private PowerFailWatch powerFail;
     /** The meters' front ends and the devices they share. */
     private MeterSources sources;
+    @jakarta.inject.Inject
+    org.minimeter.gateway.app.config.ModbusConfig modbusConfig;
+    private ModbusBridge modbus;
 
     Gateway(MeterConfig meterConfig, HalConfig halConfig, SimulatorConfig simulatorConfig,
             StorageConfig storageConfig, OutputsConfig outputsConfig, MqttConfig mqttConfig, HaConfig haConfig,
@@ -114,6 +117,7 @@ public class Gateway {
         }
         GatewaySetup setup = setup();
         MqttSetup mqtt = MqttSetup.from(mqttConfig, haConfig, setup.gatewayId());
+        var modbusSetup = org.minimeter.gateway.app.config.ModbusSetup.from(modbusConfig, metersConfig, setup);
         int savesPerSecond = storageConfig.maxSavesPerSecond();
         if (savesPerSecond < 1 || savesPerSecond > 100_000) {
             throw new InvalidConfigException(List.of("storage.max-saves-per-second=" + savesPerSecond
@@ -128,6 +132,7 @@ public class Gateway {
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
+        LOG.info("  " + modbusSetup.describe());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
@@ -181,6 +186,10 @@ public class Gateway {
             host.start();
             if (halConfig.powerFailPin().isPresent()) {
                 powerFail = openPowerFail(halConfig.powerFailPin().get(), setup, opened);
+            }
+            if (modbusSetup.enabled()) {
+                modbus = ModbusBridge.start(modbusSetup.settings(), modbusSetup.unitIds(), this::meter, version());
+                opened.push(modbus);
             }
         } catch (RuntimeException e) {
             if (host != null) {
@@ -460,6 +469,9 @@ public class Gateway {
 
     void onStop(@Observes ShutdownEvent event) {
         started = false;
+        if (modbus != null) {
+            modbus.close(); // first: no read sees a meter that is stopping
+        }
         if (powerFail != null) {
             powerFail.close();
         }

@@ -42,7 +42,7 @@ public record GatewaySetup(String gatewayId, List<MeterSetup> meters, boolean mu
             "replay.delay.v1", "replay.delay.i1", "replay.delay.v2", "replay.delay.i2", "spi.bus",
             "spi.chip-select", "spi.clock-hz", "frontend.vref", "frontend.ct-ratio", "frontend.burden-ohms",
             "frontend.voltage-ratio", "frontend.channels", "ads131m04.drdy-pin", "atm90e32.ugain",
-            "atm90e32.igain", "invert");
+            "atm90e32.igain", "invert", "modbus.unit-id");
 
     public GatewaySetup {
         meters = List.copyOf(meters);

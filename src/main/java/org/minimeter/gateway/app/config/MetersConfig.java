@@ -70,6 +70,14 @@ public interface MetersConfig {
          * meters cannot drive one line.
          */
         Gpio gpio();
+
+        /** This meter on the Modbus server; checked by {@link ModbusSetup}. */
+        Modbus modbus();
+    }
+
+    interface Modbus {
+        /** 1-247, unique in the gateway; unset: the lowest free id from 1, in meter order. */
+        Optional<Integer> unitId();
     }
 
     interface Storage {
