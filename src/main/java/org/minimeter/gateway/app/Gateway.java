@@ -31,6 +31,8 @@ import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
 import org.minimeter.gateway.app.config.ReplayConfig;
 import org.minimeter.gateway.app.config.SimulatorConfig;
+import org.minimeter.gateway.app.config.SparkplugConfig;
+import org.minimeter.gateway.app.config.SparkplugSetup;
 import org.minimeter.gateway.app.config.StorageConfig;
 import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.DigitalLines;
@@ -78,6 +80,9 @@ public class Gateway {
     private final long startedNanos = System.nanoTime();
     private MeterHost host;
     private MqttPublisher publisher;
+    @jakarta.inject.Inject
+    SparkplugConfig sparkplugConfig;
+    private SparkplugBridge sparkplug; // null unless sparkplug.enabled: started last, stopped first
     private DigitalLines lines;
     private EmbeddedBroker broker;
     private java.util.concurrent.ScheduledExecutorService logService;
@@ -121,11 +126,13 @@ public class Gateway {
             throw new InvalidConfigException(List.of("storage.history-days=" + storageConfig.historyDays()
                     + " is not allowed: allowed 1 to 3660 days"));
         }
+        SparkplugSetup sparkplugSetup = SparkplugSetup.from(sparkplugConfig, setup);
         this.setup = setup;
         this.mqttSetup = mqtt;
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
+        LOG.info("  " + sparkplugSetup.describe());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
@@ -171,6 +178,7 @@ public class Gateway {
             // meters, such as register_fallback, wait in their queues for the first dispatch).
             publisher.start();
             host.start();
+            sparkplug = SparkplugBridge.startIfEnabled(sparkplugSetup, mqtt.settings(), setup, this::meter, version());
         } catch (RuntimeException e) {
             if (host != null) {
                 host.close();
@@ -414,6 +422,9 @@ public class Gateway {
 
     void onStop(@Observes ShutdownEvent event) {
         started = false;
+        if (sparkplug != null) {
+            sparkplug.stop();
+        }
         if (logService != null) {
             logService.shutdownNow();
         }
