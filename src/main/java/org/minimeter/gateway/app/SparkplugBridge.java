@@ -72,6 +72,15 @@ public final class SparkplugBridge {
         return node.stats();
     }
 
+    public EdgeNode node() {
+        return node;
+    }
+
+    /** A bridge around an edge node started elsewhere (benchmarks, tests). */
+    public static SparkplugBridge wrap(EdgeNode node) {
+        return new SparkplugBridge(node);
+    }
+
     /** NDEATH and disconnect; what was recorded while offline stays on disk for the next start. */
     public void stop() {
         try {

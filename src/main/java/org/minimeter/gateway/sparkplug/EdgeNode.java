@@ -36,7 +36,9 @@ import org.minimeter.gateway.persistence.Outbox;
  * Entering ONLINE publishes the NBIRTH (seq 0, the bdSeq of this CONNECT's will) then a DBIRTH
  * for every available meter, then the history recorded while offline. While ONLINE, every
  * {@code scanInterval} each meter's snapshot is compared with what was last reported: DDATA with
- * the metrics past their deadband, DDEATH when its source fails, DBIRTH when it returns.
+ * the metrics past their deadband, DDEATH when its source fails, DBIRTH when it returns. The
+ * meters are spread over the interval in slices of about {@value #SLICE_MS} ms (a thousand
+ * meters: 50 every 50 ms), so their DDATA never queue behind a thousand others at the broker.
  * While not ONLINE, every {@code storeInterval} the same comparison is recorded on disk (an
  * {@link Outbox} under {@code <dir>/outbox}, bounded, oldest dropped first) and sent after the
  * next births as DDATA flagged {@code is_historical}, in order, with their original timestamps.
@@ -50,6 +52,8 @@ public final class EdgeNode {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Historical DDATA sent per scan after an outage, before that scan's live data. */
     static final int DRAIN_PER_SCAN = 2000;
+    /** The scan interval is cut into slices of about this long, each for its share of the meters. */
+    static final long SLICE_MS = 50;
 
     public enum State {
         OFFLINE, WAITING_FOR_HOST, ONLINE
@@ -63,9 +67,11 @@ public final class EdgeNode {
      * @param stored history records written while offline
      * @param historyDepth history records waiting on disk
      * @param historyDropped records dropped by the bound, or unreadable, since start
+     * @param longestScanNanos the longest slice of a scan so far (its meters read, compared, encoded and
+     *     handed over; a scan is cut into slices of about 50 ms, each for its share of the meters)
      */
     public record Stats(State state, int bdSeq, long messages, long historical, long stored, long historyDepth,
-            long historyDropped) {
+            long historyDropped, long longestScanNanos) {
     }
 
     private static final class Device {
@@ -109,6 +115,8 @@ public final class EdgeNode {
     private long hostTimestamp = Long.MIN_VALUE;
     private long lastStored = Long.MIN_VALUE;
     private boolean dcmdLogged;
+    private final int slices;
+    private int nextSlice;
 
     // --- read by stats()
     private volatile State shown = State.OFFLINE;
@@ -117,6 +125,7 @@ public final class EdgeNode {
     private volatile long historical;
     private volatile long stored;
     private volatile long unreadable;
+    private volatile long longestScan;
 
     /**
      * @param meterIds the devices, in the order that numbers them (1, 2, ...) and so their aliases
@@ -138,6 +147,7 @@ public final class EdgeNode {
             devices.add(d);
             byDataTopic.put(d.ddata, d);
         }
+        this.slices = (int) Math.max(1, Math.min(devices.size(), settings.scanInterval().toMillis() / SLICE_MS));
         this.bdSeqs = new BdSeqStore(dir);
         this.history = new Outbox(dir.resolve("outbox"), settings.storeMaxBytes());
     }
@@ -168,8 +178,11 @@ public final class EdgeNode {
             LOG.infof("Sparkplug: %d history record(s) from before wait on disk; they follow the next births", depth);
         }
         transport.start(willTopic(), subscriptions(), events());
+        // Each meter once per scan interval, but the meters spread over it in slices of about
+        // 50 ms: a thousand DDATA in one burst would queue behind each other at the broker.
         long ms = settings.scanInterval().toMillis();
-        executor.scheduleAtFixedRate(() -> run("scan", this::scan), ms, ms, TimeUnit.MILLISECONDS);
+        long tick = Math.max(1, ms / slices);
+        executor.scheduleAtFixedRate(() -> run("scan", this::tick), tick, tick, TimeUnit.MILLISECONDS);
     }
 
     /** What the transport reports, handed to the {@code sparkplug} thread. */
@@ -202,7 +215,13 @@ public final class EdgeNode {
 
     public Stats stats() {
         Outbox.Stats h = history.stats();
-        return new Stats(shown, willBdSeq, messages, historical, stored, h.depth(), h.dropped() + unreadable);
+        return new Stats(shown, willBdSeq, messages, historical, stored, h.depth(), h.dropped() + unreadable,
+                longestScan);
+    }
+
+    /** Starts counting the longest scan again (a benchmark's warm-up is over). */
+    public void resetLongestScan() {
+        longestScan = 0;
     }
 
     /**
@@ -305,7 +324,7 @@ public final class EdgeNode {
         boolean rebirth;
         try {
             rebirth = SparkplugCodec.isRebirth(payload);
-        } catch (Exception e) {
+        } catch (IllegalArgumentException e) {
             LOG.warnf("Sparkplug: an NCMD that is not a Sparkplug B payload was ignored (%s)", e.getMessage());
             return;
         }
@@ -383,14 +402,31 @@ public final class EdgeNode {
         drainHistory(now);
     }
 
-    /** One scan: live data when online, history when not. */
+    /** One whole scan at once: every meter (the scheduler spreads the same work in {@link #tick}s). */
     void scan() {
+        for (int k = 0; k < slices; k++) {
+            tick();
+        }
+    }
+
+    /**
+     * One slice of a scan: live data for its share of the meters when online (the history first,
+     * at the start of each scan), history when not.
+     */
+    void tick() {
         long now = wall.millis();
+        int slice = nextSlice;
+        nextSlice = (nextSlice + 1) % slices;
         if (state == State.ONLINE) {
-            drainHistory(now);
-            for (Device d : devices) {
-                live(d, now);
+            long t0 = System.nanoTime();
+            if (slice == 0) {
+                drainHistory(now);
             }
+            int n = devices.size();
+            for (int i = slice * n / slices; i < (slice + 1) * n / slices; i++) {
+                live(devices.get(i), now);
+            }
+            longestScan = Math.max(longestScan, System.nanoTime() - t0);
         } else if (lastStored == Long.MIN_VALUE || now - lastStored >= settings.storeInterval().toMillis()) {
             lastStored = now;
             store(now);
@@ -409,16 +445,19 @@ public final class EdgeNode {
             return false;
         }
         MetricCatalog c = catalog(d, v.get());
+        // Stamped when read (the metrics) and when encoded (the payload): within a millisecond of
+        // each other, and later in the scan for the later meters.
+        long read = wall.millis();
         Object[] values = c.read(v.get());
         if (!d.born) {
-            send(d.dbirth, codec.dbirth(now, takeSeq(), d.number, c, values));
+            send(d.dbirth, codec.dbirth(read, takeSeq(), d.number, c, values));
             d.last = values;
             d.born = true;
             return true;
         }
         int[] changed = c.changes(d.last, values, settings);
         if (changed.length > 0) {
-            send(d.ddata, codec.ddata(now, takeSeq(), d.number, c, changed, values, now, false));
+            send(d.ddata, codec.ddata(wall.millis(), takeSeq(), d.number, c, changed, values, read, false));
             for (int i : changed) {
                 d.last[i] = values[i];
             }

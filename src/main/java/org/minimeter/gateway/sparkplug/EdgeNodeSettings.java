@@ -26,7 +26,7 @@ public record EdgeNodeSettings(String groupId, String edgeNodeId, Optional<Strin
         Objects.requireNonNull(groupId, "groupId");
         Objects.requireNonNull(edgeNodeId, "edgeNodeId");
         Objects.requireNonNull(primaryHostId, "primaryHostId");
-        deadbands = Map.copyOf(new EnumMap<>(deadbands));
+        deadbands = java.util.Collections.unmodifiableMap(new EnumMap<>(deadbands));
         for (Quantity q : Quantity.values()) {
             if (!deadbands.containsKey(q)) {
                 throw new IllegalArgumentException("no deadband for " + q.key());
