@@ -29,7 +29,6 @@ final class SparkplugCodec {
     static final long DEVICE_ALIAS_BLOCK = 1000;
 
     private static final int INT64 = MetricDataType.Int64.toIntValue();
-    private static final int UINT32 = MetricDataType.UInt32.toIntValue();
     private static final int BOOLEAN = MetricDataType.Boolean.toIntValue();
     private static final int STRING = MetricDataType.String.toIntValue();
     private static final Map<MetricCatalog.Kind, Integer> TYPES = new EnumMap<>(MetricCatalog.Kind.class);
@@ -60,7 +59,7 @@ final class SparkplugCodec {
                 .addMetrics(Payload.Metric.newBuilder().setName(REBIRTH).setTimestamp(now).setDatatype(BOOLEAN)
                         .setBooleanValue(false))
                 .addMetrics(Payload.Metric.newBuilder().setName("Node Info/Meters").setAlias(METERS_ALIAS)
-                        .setTimestamp(now).setDatatype(UINT32).setIntValue(meters))
+                        .setTimestamp(now).setDatatype(INT64).setLongValue(meters))
                 .addMetrics(Payload.Metric.newBuilder().setName("Node Info/Software Version").setAlias(VERSION_ALIAS)
                         .setTimestamp(now).setDatatype(STRING).setStringValue(version))
                 .buildPartial().toByteArray();

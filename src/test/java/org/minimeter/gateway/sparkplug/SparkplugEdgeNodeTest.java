@@ -92,6 +92,8 @@ class SparkplugEdgeNodeTest {
         assertThat(rebirth.alias()).isNull();
         // 6.4.19 [payloads-nbirth-timestamp]; 6.4.20 [payloads-dbirth-seq-inc]
         assertThat(nbirth.timestamp()).isEqualTo(T0);
+        assertThat(nbirth.metric("Node Info/Meters").asLong()).isEqualTo(2);
+        assertThat(nbirth.metric("Node Info/Meters").datatype()).isEqualTo(SparkplugWire.INT64);
         assertThat(seqs()).containsExactly(0L, 1L, 2L);
 
         SparkplugWire.Payload house = transport.sent.get(1).decoded();
