@@ -46,8 +46,12 @@ import org.minimeter.gateway.sparkplug.SparkplugWire;
  * handed it to the session): time inside the edge node, then broker transit.
  *
  * <pre>mvn -B -q -Pbench test-compile exec:exec -Dbench.main=org.minimeter.gateway.bench.SparkplugLatencyBenchmark \
- *     -Dbench.jvm="-Xmx384m" -Djmh.args="60 1000"</pre>
- * Arguments: measured seconds (after 15 s of warm-up), then the number of meters.
+ *     -Dbench.jvm="-Xmx1g" -Djmh.args="60 1000"</pre>
+ * Arguments: measured seconds (after 15 s of warm-up), the number of meters, then optionally
+ * {@code synthetic} (the Sparkplug path alone: views whose values move at every read, no
+ * metering, no JSON publisher) and {@code nodelay} (Mosquitto with {@code set_tcp_nodelay true}:
+ * by default it leaves Nagle's algorithm on towards subscribers, which holds a small message
+ * until the previous one's delayed ACK, about 40 ms).
  */
 public final class SparkplugLatencyBenchmark {
 
@@ -144,7 +148,8 @@ public final class SparkplugLatencyBenchmark {
                         + " | longest scan (ms) | encoded to received p99 (ms) | process CPU (% of one core)"
                         + " | dropped samples |");
                 System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
-                System.out.printf(Locale.ROOT, "| %d%s | %.0f | %.0f | %d / %d / %d / %d | %d | %d | %.1f | %d |%n", n, synthetic ? " (synthetic, no metering)" : "",
+                System.out.printf(Locale.ROOT, "| %d%s | %.0f | %.0f | %d / %d / %d / %d | %d | %d | %.1f | %d |%n", n,
+                        (synthetic ? " (synthetic, no metering)" : "") + (noDelay ? " (broker: set_tcp_nodelay)" : ""),
                         (sent1 - sent0) / wallS, c / wallS, pct(total, c, 50), pct(total, c, 95), pct(total, c, 99), pct(total, c, 100),
                         sparkplug.stats().longestScanNanos() / 1_000_000, pct(transit, c, 99),
                         100.0 * (cpu1 - cpu0) / (wall1 - wall0), dropped);

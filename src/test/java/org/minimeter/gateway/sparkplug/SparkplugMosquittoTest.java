@@ -85,7 +85,11 @@ class SparkplugMosquittoTest {
                     assertThat(m.qos()).isZero();
                     assertThat(m.retained()).isFalse();
                 });
-                long bdSeq = nbirth.decoded().metric("bdSeq").asLong();
+                // 2.5 [principles-persistence-clean-session-311], [-50]; 6.4.25 [payloads-ndeath-will-message],
+                // [payloads-ndeath-will-message-qos], [payloads-ndeath-will-message-retain]: as the broker logged the CONNECT
+                assertThat(broker.log()).contains("as test-gw-sparkplug (p" + ("5".equals(protocol) ? "5" : "2")
+                        + ", c1, k30)").containsPattern("Will message specified \\(\\d+ bytes\\) \\(r0, q1\\)")
+                        .contains(": \tspBv1.0/plant/NDEATH/gw\n");
 
                 meters.get("m1").volts = 123;
                 SparkplugSub.Message ddata = sub.awaitOne(m -> m.type().equals("DDATA"), T);
