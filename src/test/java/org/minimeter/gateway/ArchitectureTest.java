@@ -59,6 +59,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void tahu_onlyInSparkplug() {
+        // Sparkplug payloads (Eclipse Tahu, protobuf) are one protocol package's business, like HiveMQ is mqtt's
+        noClasses().that().resideOutsideOfPackage(BASE + ".sparkplug..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.tahu..", "com.google.protobuf..")
+                .check(main);
+    }
+
+    @Test
     void mqttLibraries_onlyInMqtt() {
         noClasses().that().resideOutsideOfPackage(BASE + ".mqtt..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.moquette..")

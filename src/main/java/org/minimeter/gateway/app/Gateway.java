@@ -31,6 +31,8 @@ import org.minimeter.gateway.app.config.MqttSetup;
 import org.minimeter.gateway.app.config.OutputsConfig;
 import org.minimeter.gateway.app.config.ReplayConfig;
 import org.minimeter.gateway.app.config.SimulatorConfig;
+import org.minimeter.gateway.app.config.SparkplugConfig;
+import org.minimeter.gateway.app.config.SparkplugSetup;
 import org.minimeter.gateway.app.config.StorageConfig;
 import org.minimeter.gateway.hal.DigitalLine;
 import org.minimeter.gateway.hal.DigitalLines;
@@ -79,6 +81,9 @@ public class Gateway {
     private final long startedNanos = System.nanoTime();
     private MeterHost host;
     private MqttPublisher publisher;
+    @jakarta.inject.Inject
+    SparkplugConfig sparkplugConfig;
+    private SparkplugBridge sparkplug; // null unless sparkplug.enabled: started last, stopped first
     private DigitalLines lines;
     private EmbeddedBroker broker;
     private java.util.concurrent.ScheduledExecutorService logService;
@@ -127,12 +132,14 @@ public class Gateway {
             throw new InvalidConfigException(List.of("storage.history-days=" + storageConfig.historyDays()
                     + " is not allowed: allowed 1 to 3660 days"));
         }
+        SparkplugSetup sparkplugSetup = SparkplugSetup.from(sparkplugConfig, setup);
         this.setup = setup;
         this.mqttSetup = mqtt;
         LOG.info("Mini Meter Gateway starting with:");
         setup.describe().forEach(line -> LOG.info("  " + line));
         LOG.info("  " + mqtt.describe() + " storage.max-saves-per-second=" + savesPerSecond);
         LOG.info("  " + modbusSetup.describe());
+        LOG.info("  " + sparkplugSetup.describe());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             if (setup.meters().stream().anyMatch(m -> !m.pins().isEmpty())) {
@@ -191,6 +198,7 @@ public class Gateway {
                 modbus = ModbusBridge.start(modbusSetup.settings(), modbusSetup.unitIds(), this::meter, version());
                 opened.push(modbus);
             }
+            sparkplug = SparkplugBridge.startIfEnabled(sparkplugSetup, mqtt.settings(), setup, this::meter, version());
         } catch (RuntimeException e) {
             if (host != null) {
                 host.close();
@@ -474,6 +482,9 @@ public class Gateway {
         }
         if (powerFail != null) {
             powerFail.close();
+        }
+        if (sparkplug != null) {
+            sparkplug.stop();
         }
         if (logService != null) {
             logService.shutdownNow();
