@@ -115,7 +115,8 @@ public final class MqttLink implements AutoCloseable {
         this.rotation = new BrokerRotation(settings.brokers());
     }
 
-    private static MqttClientSslConfig sslConfig(MqttSettings s) {
+    /** TLS from the PEM files of the settings; shared with the Sparkplug session. */
+    static MqttClientSslConfig sslConfig(MqttSettings s) {
         MqttClientSslConfigBuilder b = MqttClientSslConfig.builder();
         s.tlsCa().ifPresent(ca -> b.trustManagerFactory(TlsFiles.trust(ca)));
         if (s.tlsCert().isPresent()) {

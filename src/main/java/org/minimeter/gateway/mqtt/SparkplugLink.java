@@ -3,7 +3,6 @@ package org.minimeter.gateway.mqtt;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
@@ -80,17 +79,7 @@ public final class SparkplugLink implements AutoCloseable {
         this.willTopic = Objects.requireNonNull(willTopic, "willTopic");
         this.subscriptions = List.copyOf(subscriptions);
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.ssl = settings.tls() ? sslConfig(settings) : null;
-    }
-
-    private static MqttClientSslConfig sslConfig(MqttSettings s) {
-        MqttClientSslConfigBuilder b = MqttClientSslConfig.builder();
-        s.tlsCa().ifPresent(ca -> b.trustManagerFactory(TlsFiles.trust(ca)));
-        if (s.tlsCert().isPresent()) {
-            b.keyManagerFactory(TlsFiles.keys(s.tlsCert().get(), s.tlsKey().orElseThrow(
-                    () -> new IllegalArgumentException("mqtt.tls-key is required with mqtt.tls-cert"))));
-        }
-        return b.build();
+        this.ssl = settings.tls() ? MqttLink.sslConfig(settings) : null;
     }
 
     /** Starts connecting in the background; returns at once. */
