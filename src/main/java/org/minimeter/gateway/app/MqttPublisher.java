@@ -115,6 +115,11 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
                 submit(this::publishDiscovery);
             }
         });
+        // The retained state a restart must not leave stale: energy and health, appended before
+        // the pump can send anything, so an older energy still waiting in the outbox (a power cut
+        // lost its acknowledgement) is superseded by this one however fast the connection comes.
+        guard(this::enqueueEnergy).run();
+        guard(this::enqueueHealth).run();
         pump = new Thread(this::pump, "mqtt-outbox");
         pump.setDaemon(true);
         pump.start();
@@ -125,9 +130,6 @@ public final class MqttPublisher implements MqttLink.Listener, PulseSink {
         long h = healthInterval.toMillis();
         scheduler.scheduleAtFixedRate(guard(this::enqueueHealth), h, h, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guard(this::sync), COMMIT_MS, COMMIT_MS, TimeUnit.MILLISECONDS);
-        // The retained state a restart must not leave stale: energy and health right away.
-        scheduler.execute(guard(this::enqueueEnergy));
-        scheduler.execute(guard(this::enqueueHealth));
         link.start();
     }
 
