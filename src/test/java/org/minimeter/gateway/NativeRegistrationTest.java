@@ -82,6 +82,30 @@ class NativeRegistrationTest {
         }
     }
 
+    /**
+     * Each substitution replaces methods of a Moquette class by name and signature: a renamed
+     * class or a changed signature would make native-image refuse the substitution, so both are
+     * checked against the Moquette on the class path.
+     */
+    @Test
+    void moquetteSubstitutions_targetClassesAndMethodsThatExist() throws Exception {
+        Class<?> holder = Class.forName("org.minimeter.gateway.mqtt.MoquetteSubstitutions");
+        assertThat(holder.getDeclaredClasses()).as("substitutions").hasSize(2);
+        for (Class<?> sub : holder.getDeclaredClasses()) {
+            var target = sub.getAnnotation(com.oracle.svm.core.annotate.TargetClass.class);
+            assertThat(target).as("%s is a @TargetClass", sub.getSimpleName()).isNotNull();
+            Class<?> original = load(target.className(), sub.getSimpleName());
+            var substituted = Arrays.stream(sub.getDeclaredMethods())
+                    .filter(m -> m.isAnnotationPresent(com.oracle.svm.core.annotate.Substitute.class)).toList();
+            assertThat(substituted).as("%s substitutes methods", sub.getSimpleName()).isNotEmpty();
+            for (var m : substituted) {
+                var same = original.getDeclaredMethod(m.getName(), m.getParameterTypes());
+                assertThat(same.getReturnType()).as("%s.%s", original.getName(), m.getName())
+                        .isEqualTo(m.getReturnType());
+            }
+        }
+    }
+
     @Test
     void jniConfig_namesOnlyClassesFieldsAndMethodsThatExist() {
         for (JsonNode type : config("jni-config.json")) {
