@@ -3,27 +3,22 @@ package org.minimeter.gateway.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.within;
+import static org.minimeter.gateway.PackagedGateway.freePort;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
@@ -228,57 +223,23 @@ class DashboardIT {
                 "mqtt.port=" + freePort(),
                 "storage.dir=" + work.resolve("data")));
         lines.addAll(meters);
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n", lines) + "\n",
-                StandardCharsets.UTF_8);
+        PackagedGateway.writeConfig(work, lines);
     }
 
     private void startGateway() throws Exception {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log").toFile())).start();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(base() + "api/gateway")).timeout(Duration.ofSeconds(2))
-                .build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!gateway.isAlive()) {
-                fail("the gateway stopped at start-up:\n" + Files.readString(work.resolve("gateway.log")));
-            }
-            try {
-                HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && r.body().contains("\"started\":true")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // polling interval, not an assertion
-        }
-        fail("the gateway did not start in 60 s:\n" + Files.readString(work.resolve("gateway.log")));
+        gateway = PackagedGateway.start(work);
+        PackagedGateway.awaitStarted(gateway, work, httpPort);
     }
 
     private void stopGateway() throws InterruptedException {
         if (gateway != null) {
-            gateway.destroy(); // SIGTERM: a clean stop
-            if (!gateway.waitFor(20, TimeUnit.SECONDS)) {
-                gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            PackagedGateway.stop(gateway);
             gateway = null;
         }
     }
 
     private String base() {
         return "http://127.0.0.1:" + httpPort + "/";
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     // ---- the browser -------------------------------------------------------------------

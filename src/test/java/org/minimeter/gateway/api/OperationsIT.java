@@ -2,11 +2,11 @@ package org.minimeter.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.minimeter.gateway.PackagedGateway.freePort;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 
 /**
  * The packaged gateway's HTTP surface as an operator uses it, with an independent HTTP client:
@@ -42,34 +42,22 @@ class OperationsIT {
     HttpClient http = HttpClient.newHttpClient();
     int port;
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process start(String... extra) throws Exception {
         port = freePort();
-        Files.createDirectories(work.resolve("config"));
         List<String> lines = new ArrayList<>(List.of("storage.dir=" + work.resolve("data"), "quarkus.http.port=" + port,
                 "mqtt.port=" + freePort(), "mqtt.password=hunter2", "mqtt.username=gw",
                 "meters.house.simulator.speed=10", "meters.house.simulator.current=50",
                 "meters.house.simulator.phase-deg=60", "meters.house.elements=1",
                 "meters.shop.simulator.fault-file=" + work.resolve("unplug")));
         lines.addAll(List.of(extra));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n", lines) + "\n");
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-jar", jar.toString()).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("gateway.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> get("/q/health/started").statusCode() == 200);
+        PackagedGateway.writeConfig(work, lines);
+        Process p = PackagedGateway.start(work);
+        PackagedGateway.awaitStarted(p, work, port);
         return p;
     }
 
     private static void stop(Process p) throws InterruptedException {
-        p.destroy();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(PackagedGateway.stop(p)).as("stopped cleanly").isTrue();
     }
 
     HttpResponse<String> get(String path) throws Exception {
@@ -122,7 +110,7 @@ class OperationsIT {
                 assertThat(post(path, "wrong", "{}").statusCode()).as(path).isEqualTo(401);
             }
             assertThat(Files.readString(work.resolve("data/house/audit.log"))).doesNotContain(" api ");
-            assertThat(Files.readString(work.resolve("gateway.log"))).contains("API: refused POST");
+            assertThat(PackagedGateway.log(work)).contains("API: refused POST");
 
             // with it: acknowledge, then the latched list is empty and the audit says who
             var ack = post("/api/meters/shop/alarms/acknowledge", TOKEN, "");
@@ -179,7 +167,7 @@ class OperationsIT {
         } finally {
             stop(gw);
         }
-        assertThat(Files.readString(work.resolve("gateway.log"))).doesNotContain("\tat ");
+        assertThat(PackagedGateway.log(work)).doesNotContain("\tat ");
     }
 
     @Test

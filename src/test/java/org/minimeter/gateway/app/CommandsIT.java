@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.minimeter.gateway.mqtt.testing.Mosquitto;
 import org.minimeter.gateway.mqtt.testing.MosquittoSub;
 
@@ -33,40 +34,23 @@ class CommandsIT {
     Path work;
 
     private void writeConfig(String... lines) throws IOException {
-        Files.createDirectories(work.resolve("config"));
         List<String> all = new ArrayList<>(List.of("storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "mqtt.power-interval=1s"));
         all.addAll(List.of(lines));
-        all.add("");
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n", all),
-                StandardCharsets.UTF_8);
-    }
-
-    private ProcessBuilder java(String... args) {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
+        PackagedGateway.writeConfig(work, all);
     }
 
     record Run(int exit, String output) {
     }
 
     private Run command(String... args) throws Exception {
-        Process p = java(args).start();
+        Process p = PackagedGateway.command(work, args).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), output);
     }
 
-    private Process gateway(String log) throws IOException {
-        return java().redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve(log).toFile())).start();
-    }
-
     private static void stop(Process gw) throws InterruptedException {
-        gw.destroy();
-        assertThat(gw.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(PackagedGateway.stop(gw)).as("stopped cleanly").isTrue();
     }
 
     /** Element 1 of the newest power message of {@code meter}. */
@@ -107,7 +91,7 @@ class CommandsIT {
             assertThat(Files.readString(dir.resolve("calibration.properties"))).contains("e1.voltage-factor=1.00");
             assertThat(Files.readString(dir.resolve("audit.log"))).contains("calibration of element 1 against V 121.2");
 
-            Process gw = gateway("gateway.log");
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitCount("minimeter/panel/power", 3, T);
                 JsonNode e1 = element1(sub, "panel");
@@ -122,7 +106,7 @@ class CommandsIT {
             } finally {
                 stop(gw);
             }
-            assertThat(Files.readString(work.resolve("gateway.log"))).contains("Meter panel: calibration of")
+            assertThat(PackagedGateway.log(work)).contains("Meter panel: calibration of")
                     .doesNotContain("\tat ");
 
             // The CT turns out clamped the wrong way round on a circuit that really imports:
@@ -130,7 +114,7 @@ class CommandsIT {
             Files.writeString(work.resolve("config/application.properties"),
                     "meters.panel.simulator.phase-deg=240\nmeters.panel.invert=i1\n", StandardOpenOption.APPEND);
             sub.clear();
-            gw = gateway("gateway2.log");
+            gw = PackagedGateway.start(work, "gateway2.log");
             try {
                 sub.awaitCount("minimeter/panel/power", 3, T);
                 // 240 degrees is export at PF 0.5; with i1 inverted the meter reads import

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.minimeter.gateway.mqtt.testing.Mosquitto;
 import org.minimeter.gateway.mqtt.testing.MosquittoSub;
 
@@ -48,8 +47,7 @@ class MultiMeterIT {
     }
 
     private void writeConfig(Mosquitto broker, Path fault) throws IOException {
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+        PackagedGateway.writeConfig(work,
                 "gateway.id=gw-test",
                 "mqtt.host=" + broker.host(),
                 "mqtt.port=" + broker.port(),
@@ -73,17 +71,7 @@ class MultiMeterIT {
                 "meters.shop.frequency=50",
                 "meters.shop.elements=1",
                 "meters.shop.ct-rating=100",
-                "meters.shop.simulator.current=20",
-                ""), StandardCharsets.UTF_8);
-    }
-
-    private Process startGateway() throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log")
-                        .toFile())).start();
+                "meters.shop.simulator.current=20");
     }
 
     @Test
@@ -92,7 +80,7 @@ class MultiMeterIT {
         try (Mosquitto broker = Mosquitto.builder().anonymous().start();
                 MosquittoSub sub = MosquittoSub.start(broker.clientOptions(), "minimeter/#", "homeassistant/#")) {
             writeConfig(broker, fault);
-            Process gw = startGateway();
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitMessage("minimeter/gw-test/status", m -> m.payload().equals("online"), T);
                 for (String id : METERS) {
@@ -133,10 +121,10 @@ class MultiMeterIT {
                 sub.awaitCount("minimeter/house-b/power", 1, T);
 
                 // kill -9: the broker's will speaks for the gateway; the restart resumes every register
-                gw.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                PackagedGateway.kill(gw);
                 Instant killed = Instant.now();
                 sub.awaitMessage("minimeter/gw-test/status", m -> m.payload().equals("offline"), T);
-                gw = startGateway();
+                gw = PackagedGateway.start(work);
                 sub.awaitMessage("minimeter/gw-test/status",
                         m -> m.payload().equals("online") && m.receivedAt().isAfter(killed), T);
                 for (String id : METERS) {
@@ -144,12 +132,9 @@ class MultiMeterIT {
                     sub.awaitMessage("minimeter/" + id + "/pulse", m -> m.receivedAt().isAfter(killed), T);
                 }
             } finally {
-                gw.destroy(); // SIGTERM: clean stop
-                gw.waitFor(20, TimeUnit.SECONDS);
-                gw.destroyForcibly();
+                PackagedGateway.stop(gw);
             }
-            String log = Files.readString(work.resolve("gateway.log"));
-            assertThat(log).doesNotContain("Exception");
+            assertThat(PackagedGateway.log(work)).doesNotContain("Exception");
 
             for (String id : METERS) {
                 // energy never goes down, across the kill and the restart
@@ -182,12 +167,9 @@ class MultiMeterIT {
             writeConfig(broker, work.resolve("never"));
             Files.writeString(work.resolve("config/application.properties"),
                     "meters.shop.frequency=55\nmeters.house-b.gpio.pulse10=17\n", StandardOpenOption.APPEND);
-            Process gw = startGateway();
-            assertThat(gw.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            String log = Files.readString(work.resolve("gateway.log"));
-            assertThat(gw.exitValue()).as(log).isEqualTo(1);
-            assertThat(log).contains("Invalid configuration", "meters.shop.frequency=55 is not allowed: allowed 50 or 60")
-                    .contains("meters.house-b.gpio.pulse10").doesNotContain("Exception", "\tat ");
+            String log = PackagedGateway.refusedStartUp(work);
+            assertThat(log).contains("meters.shop.frequency=55 is not allowed: allowed 50 or 60")
+                    .contains("meters.house-b.gpio.pulse10").doesNotContain("Exception");
             assertThat(work.resolve("data")).doesNotExist();
         }
     }
@@ -205,13 +187,12 @@ class MultiMeterIT {
         Files.writeString(csv, b);
         try (Mosquitto broker = Mosquitto.builder().anonymous().start();
                 MosquittoSub sub = MosquittoSub.start(broker.clientOptions(), "minimeter/#")) {
-            Files.createDirectories(work.resolve("config"));
-            Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+            PackagedGateway.writeConfig(work,
                     "mqtt.host=" + broker.host(), "mqtt.port=" + broker.port(), "mqtt.energy-interval=1s",
                     "storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "hal.gpio.provider=simulated",
                     "meters.field.source=replay", "meters.field.elements=1", "meters.field.replay.file=" + csv,
-                    "meters.field.replay.speed=10", ""), StandardCharsets.UTF_8);
-            Process gw = startGateway();
+                    "meters.field.replay.speed=10");
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitMessage("minimeter/field/alarm", m -> json(m).get("alarm").asText().equals("source_ended"), T);
                 sub.awaitMessage("minimeter/field/status", m -> m.payload().equals("offline"), T);
@@ -219,12 +200,9 @@ class MultiMeterIT {
                 assertThat(power.get("power_w").asDouble()).isBetween(1039.23 * 0.999, 1039.23 * 1.001);
                 assertThat(power.get("pf").asDouble()).isBetween(0.865, 0.867);
             } finally {
-                gw.destroy();
-                gw.waitFor(20, TimeUnit.SECONDS);
-                gw.destroyForcibly();
+                PackagedGateway.stop(gw);
             }
-            String log = Files.readString(work.resolve("gateway.log"));
-            assertThat(log).contains("source=replay").doesNotContain("Exception");
+            assertThat(PackagedGateway.log(work)).contains("source=replay").doesNotContain("Exception");
             // the clean stop committed the last part-window: the whole recording is in the register
             JsonNode energy = json(MosquittoSub.fetchRetained(broker.clientOptions(), "minimeter/field/energy",
                     Duration.ofSeconds(3)).get(0));
@@ -236,14 +214,9 @@ class MultiMeterIT {
     void aMalformedRecording_stopsStartUpNamingTheFileLineAndReason() throws Exception {
         Path csv = work.resolve("bad.csv");
         Files.writeString(csv, "# rate=8000\nv1,i1\n1.0,2.0\n3.0,oops\n");
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n", "mqtt.port=18893",
+        PackagedGateway.writeConfig(work, "mqtt.port=18893",
                 "storage.dir=" + work.resolve("data"), "quarkus.http.port=0", "meters.field.source=replay", "meters.field.elements=1",
-                "meters.field.replay.file=" + csv, ""), StandardCharsets.UTF_8);
-        Process gw = startGateway();
-        assertThat(gw.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String log = Files.readString(work.resolve("gateway.log"));
-        assertThat(gw.exitValue()).as(log).isEqualTo(1);
-        assertThat(log).contains("Invalid configuration", csv.toString(), "line 4").doesNotContain("\tat ");
+                "meters.field.replay.file=" + csv);
+        assertThat(PackagedGateway.refusedStartUp(work)).contains(csv.toString(), "line 4");
     }
 }

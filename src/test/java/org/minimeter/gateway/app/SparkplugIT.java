@@ -3,15 +3,14 @@ package org.minimeter.gateway.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.minimeter.gateway.mqtt.testing.Mosquitto;
 import org.minimeter.gateway.sparkplug.SparkplugSub;
 import org.minimeter.gateway.sparkplug.SparkplugWire;
@@ -32,8 +31,7 @@ class SparkplugIT {
     Path work;
 
     private void writeConfig(Mosquitto broker, Path fault) throws IOException {
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+        PackagedGateway.writeConfig(work,
                 "gateway.id=gw-sp",
                 "mqtt.host=" + broker.host(),
                 "mqtt.port=" + broker.port(),
@@ -44,17 +42,7 @@ class SparkplugIT {
                 "meters.b.simulator.fault-file=" + fault,
                 "sparkplug.enabled=true",
                 "sparkplug.group-id=plant",
-                "sparkplug.scan-interval=500ms",
-                ""), StandardCharsets.UTF_8);
-    }
-
-    private Process startGateway() throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log")
-                        .toFile())).start();
+                "sparkplug.scan-interval=500ms");
     }
 
     static boolean is(SparkplugSub.Message m, String type, String device) {
@@ -67,7 +55,7 @@ class SparkplugIT {
         try (Mosquitto broker = Mosquitto.builder().anonymous().start();
                 SparkplugSub sub = SparkplugSub.start(broker.clientOptions(), "spBv1.0/#")) {
             writeConfig(broker, fault);
-            Process gw = startGateway();
+            Process gw = PackagedGateway.start(work);
             long bdSeq;
             try {
                 SparkplugSub.Message nbirth = sub.awaitOne(m -> m.type().equals("NBIRTH"), T);
@@ -91,29 +79,26 @@ class SparkplugIT {
                 assertThat(back.decoded().metric("Source/State").value()).isEqualTo("running");
 
                 // kill -9: the broker publishes the will, the NDEATH of this session's bdSeq (6.4.25)
-                gw.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                PackagedGateway.kill(gw);
                 SparkplugSub.Message will = sub.awaitOne(m -> m.type().equals("NDEATH"), T);
                 assertThat(will.decoded().metric("bdSeq").asLong()).isEqualTo(bdSeq);
                 assertThat(will.decoded().seq()).isNull();
                 assertThat(will.qos()).isEqualTo(1);
 
-                gw = startGateway();
+                gw = PackagedGateway.start(work);
                 List<SparkplugSub.Message> births = sub.await(m -> m.type().equals("NBIRTH"), 2, T);
                 // 4.2.1.1.2 [topics-nbirth-bdseq-increment]: the next CONNECT's bdSeq, read back from disk
                 assertThat(births.get(1).decoded().metric("bdSeq").asLong()).isEqualTo((bdSeq + 1) % 256);
                 int restart = sub.messages().indexOf(births.get(1));
                 sub.await(m -> is(m, "DDATA", "a") && sub.messages().indexOf(m) > restart, 2, T);
             } finally {
-                gw.destroy(); // SIGTERM: a clean stop
-                gw.waitFor(20, TimeUnit.SECONDS);
-                gw.destroyForcibly();
+                PackagedGateway.stop(gw);
             }
             // 5.5 [operational-behavior-edge-node-intentional-disconnect-ndeath]
             List<SparkplugSub.Message> deaths = sub.await(m -> m.type().equals("NDEATH"), 2, T);
             assertThat(deaths.get(1).decoded().metric("bdSeq").asLong()).isEqualTo((bdSeq + 1) % 256);
 
-            String log = Files.readString(work.resolve("gateway.log"));
-            assertThat(log).contains("Sparkplug: edge node plant/gw-sp online").doesNotContain("Exception");
+            assertThat(PackagedGateway.log(work)).contains("Sparkplug: edge node plant/gw-sp online").doesNotContain("Exception");
 
             // a's energy, live values in arrival order: never down, across the unplugging, the kill and the restart
             List<Double> energy = new ArrayList<>();

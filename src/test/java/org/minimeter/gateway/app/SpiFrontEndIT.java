@@ -3,20 +3,18 @@ package org.minimeter.gateway.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.minimeter.gateway.mqtt.testing.Mosquitto;
 import org.minimeter.gateway.mqtt.testing.MosquittoSub;
 
 /**
  * The packaged gateway with SPI front ends selected by {@code source=}, as a user runs it
- * (same pattern as {@link MultiMeterIT}): through Pi4J's mock SPI provider a chip that does
+ * (by {@link PackagedGateway}): through Pi4J's mock SPI provider a chip that does
  * not answer its set-up stops start-up naming the step, a sampling ADC runs and stops cleanly,
  * and on this machine (no {@code /dev/spidev0.0}) the linuxfs provider stops start-up naming
  * the device and the fix.
@@ -29,7 +27,6 @@ class SpiFrontEndIT {
     Path work;
 
     private void writeConfig(Mosquitto broker, String... lines) throws IOException {
-        Files.createDirectories(work.resolve("config"));
         List<String> all = new java.util.ArrayList<>(List.of(
                 "gateway.id=gw-spi",
                 "mqtt.host=" + broker.host(),
@@ -38,31 +35,7 @@ class SpiFrontEndIT {
                 "mqtt.health-interval=1s",
                 "storage.dir=" + work.resolve("data"), "quarkus.http.port=0"));
         all.addAll(List.of(lines));
-        all.add("");
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n", all),
-                StandardCharsets.UTF_8);
-    }
-
-    private Process startGateway() throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log")
-                        .toFile())).start();
-    }
-
-    private String failedStartUp() throws Exception {
-        Process gw = startGateway();
-        try {
-            assertThat(gw.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            gw.destroyForcibly();
-        }
-        String log = Files.readString(work.resolve("gateway.log"));
-        assertThat(gw.exitValue()).as(log).isEqualTo(1);
-        assertThat(log).contains("Invalid configuration").doesNotContain("\tat ");
-        return log;
+        PackagedGateway.writeConfig(work, all);
     }
 
     @Test
@@ -71,7 +44,7 @@ class SpiFrontEndIT {
             // the mock SPI answers zeros: the chip never acknowledges its set-up
             writeConfig(broker, "hal.spi.provider=mock", "hal.gpio.provider=mock", "meters.panel.source=ads131m04",
                     "meters.panel.ads131m04.drdy-pin=25");
-            String log = failedStartUp();
+            String log = PackagedGateway.refusedStartUp(work);
             assertThat(log).contains("meter panel (source=ads131m04): ADS131M04 on mock spidev0.0 mode 1",
                     "set-up step RESET: the answer failed its CRC (output CRC 0000, computed 4EC3)",
                     "check wiring, SPI mode 1 and that CLKIN is running");
@@ -87,18 +60,16 @@ class SpiFrontEndIT {
             writeConfig(broker, "hal.spi.provider=mock", "hal.gpio.provider=simulated", "meters.panel.source=mcp3208",
                     "meters.panel.spi.chip-select=1", "meters.panel.frontend.channels=4,5,6,7",
                     "meters.shop.source=mcp3008", "meters.shop.elements=1");
-            Process gw = startGateway();
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitMessage("minimeter/gw-spi/status", m -> m.payload().equals("online"), T);
                 // the meters run: their health is published every second
                 sub.awaitCount("minimeter/panel/health", 2, T);
                 sub.awaitCount("minimeter/shop/health", 2, T);
             } finally {
-                gw.destroy(); // SIGTERM: clean stop
-                assertThat(gw.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                gw.destroyForcibly();
+                assertThat(PackagedGateway.stop(gw)).as("stopped cleanly").isTrue();
             }
-            String log = Files.readString(work.resolve("gateway.log"));
+            String log = PackagedGateway.log(work);
             assertThat(log).contains("SPI: Pi4J mock SPI provider",
                     "MCP3208_12BIT on mock spidev0.1 mode 0 at 1 MHz", "MCP3008_10BIT on mock spidev0.0 mode 0",
                     "Meter panel: 2 element(s)", "from the mcp3208 source",
@@ -118,7 +89,7 @@ class SpiFrontEndIT {
             // the mock's registers read back what was last written and zeros otherwise: a chip
             // measuring a dead line
             writeConfig(broker, "hal.spi.provider=mock", "hal.gpio.provider=simulated", "meters.ic.source=atm90e32");
-            Process gw = startGateway();
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitMessage("minimeter/gw-spi/status", m -> m.payload().equals("online"), T);
                 // polled once a second: one window per poll
@@ -126,11 +97,9 @@ class SpiFrontEndIT {
                 sub.awaitMessage("minimeter/ic/alarm", m -> m.payload().contains("under_voltage")
                         && m.payload().contains("raised"), T);
             } finally {
-                gw.destroy();
-                assertThat(gw.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                gw.destroyForcibly();
+                assertThat(PackagedGateway.stop(gw)).as("stopped cleanly").isTrue();
             }
-            String log = Files.readString(work.resolve("gateway.log"));
+            String log = PackagedGateway.log(work);
             assertThat(log).contains("from the atm90e32 source", "atm90e32.ugain=7305,7305 atm90e32.igain=27961,27961")
                     .containsPattern("Meter ic stopped; register saved as generation \\d+: delivered 0.000000 kWh")
                     .doesNotContain("Exception", "\tat ");
@@ -142,7 +111,7 @@ class SpiFrontEndIT {
         assertThat(Path.of("/dev/spidev0.0")).as("this test needs a machine without SPI").doesNotExist();
         try (Mosquitto broker = Mosquitto.builder().anonymous().start()) {
             writeConfig(broker, "hal.spi.provider=linuxfs", "hal.source=mcp3208");
-            String log = failedStartUp();
+            String log = PackagedGateway.refusedStartUp(work);
             assertThat(log).contains("/dev/spidev0.0", "dtparam=spi=on");
             assertThat(work.resolve("data/minimeter-1")).doesNotExist();
         }

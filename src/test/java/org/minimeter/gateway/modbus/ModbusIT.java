@@ -2,11 +2,9 @@ package org.minimeter.gateway.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.minimeter.gateway.PackagedGateway.freePort;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +16,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 
 /**
  * The packaged gateway ({@code target/quarkus-app/quarkus-run.jar}, run as a user runs it)
@@ -43,22 +42,13 @@ class ModbusIT {
     @AfterEach
     void stop() throws Exception {
         if (gateway != null) {
-            gateway.destroy();
-            gateway.waitFor(20, TimeUnit.SECONDS);
-            gateway.destroyForcibly();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+            PackagedGateway.stop(gateway);
         }
     }
 
     private void start(String map) throws Exception {
         port = freePort();
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+        PackagedGateway.writeConfig(work,
                 "gateway.id=gw-modbus",
                 "mqtt.port=" + freePort(),
                 "storage.dir=" + work.resolve("data"),
@@ -76,14 +66,8 @@ class ModbusIT {
                 "modbus.enabled=true",
                 "modbus.host=127.0.0.1",
                 "modbus.port=" + port,
-                "modbus.map=" + map,
-                ""), StandardCharsets.UTF_8);
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        gateway = new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log").toFile())).start();
+                "modbus.map=" + map);
+        gateway = PackagedGateway.start(work);
         // both meters answer once they have a window
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         String table = map.equals("sdm") ? "3" : "4";
@@ -106,11 +90,7 @@ class ModbusIT {
     }
 
     private String log() {
-        try {
-            return Files.readString(work.resolve("gateway.log"));
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return PackagedGateway.log(work);
     }
 
     record Poll(int exit, String out, String err) {
@@ -376,25 +356,16 @@ class ModbusIT {
 
     @Test
     void badModbusValues_stopStartUpWithOneLineEach_andNothingStarted() throws Exception {
-        Files.createDirectories(work.resolve("config"));
-        Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+        PackagedGateway.writeConfig(work,
                 "mqtt.port=" + freePort(), "storage.dir=" + work.resolve("data"), "quarkus.http.port=0",
                 "meters.a.elements=1", "meters.b.elements=1",
                 "meters.a.modbus.unit-id=5", "meters.b.modbus.unit-id=5",
-                "modbus.enabled=true", "modbus.map=sunspec202", "modbus.port=" + freePort(), ""),
-                StandardCharsets.UTF_8);
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log").toFile())).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(log()).isEqualTo(1);
-        assertThat(log()).contains("Invalid configuration",
+                "modbus.enabled=true", "modbus.map=sunspec202", "modbus.port=" + freePort());
+        assertThat(PackagedGateway.refusedStartUp(work)).contains(
                 "modbus.map=sunspec202 is not allowed: allowed sunspec or sdm",
                 "meters.b.modbus.unit-id=5 is not allowed: allowed a unit id not already used by"
                         + " meters.a.modbus.unit-id")
-                .doesNotContain("Exception", "\tat ");
+                .doesNotContain("Exception");
         assertThat(work.resolve("data")).doesNotExist();
     }
 }

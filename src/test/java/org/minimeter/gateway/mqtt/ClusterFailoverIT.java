@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,13 +16,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.PackagedGateway;
 import org.minimeter.gateway.mqtt.testing.MosquittoSub;
 import org.minimeter.gateway.mqtt.testing.RabbitCluster;
 
@@ -52,8 +51,7 @@ class ClusterFailoverIT {
         try (RabbitCluster cluster = RabbitCluster.start(3);
                 MosquittoSub sub = MosquittoSub.builder(cluster.node(3).clientOptions()).topics("minimeter/#")
                         .startTimeout(T).start()) {
-            Files.createDirectories(work.resolve("config"));
-            Files.writeString(work.resolve("config/application.properties"), String.join("\n",
+            PackagedGateway.writeConfig(work,
                     "gateway.id=gw-cluster",
                     "mqtt.host=" + cluster.mqttHosts(),
                     // RabbitMQ 3.10 cannot parse an MQTT 5 CONNECT and hangs up without a CONNACK,
@@ -65,9 +63,8 @@ class ClusterFailoverIT {
                     "quarkus.http.port=0",
                     "hal.gpio.provider=simulated",
                     "simulator.speed=20",
-                    "meters.m1.simulator.current=20",
-                    ""), StandardCharsets.UTF_8);
-            Process gw = startGateway();
+                    "meters.m1.simulator.current=20");
+            Process gw = PackagedGateway.start(work);
             try {
                 sub.awaitMessage("minimeter/gw-cluster/status", m -> m.payload().equals("online"), T);
                 awaitPulses(sub, 5, m -> true);
@@ -99,11 +96,9 @@ class ClusterFailoverIT {
                 awaitPulses(sub, 10, m -> m.receivedAt().isAfter(killed));
                 sub.awaitMessage("minimeter/m1/energy", m -> m.receivedAt().isAfter(killed.plusSeconds(2)), T);
             } finally {
-                gw.destroy(); // SIGTERM: a clean stop sends what the outbox holds
-                gw.waitFor(20, TimeUnit.SECONDS);
-                gw.destroyForcibly();
+                PackagedGateway.stop(gw); // a clean stop sends what the outbox holds
                 // kept beside the nodes' logs (target/rabbitmq-logs) for a failed CI run
-                Files.copy(work.resolve("gateway.log"), cluster.node(1).logFile().resolveSibling(
+                Files.copy(work.resolve(PackagedGateway.LOG), cluster.node(1).logFile().resolveSibling(
                         "gateway-" + cluster.node(1).mqttPort() + ".log"));
             }
             // the clean stop's offline comes after everything the outbox held, on the same session
@@ -146,21 +141,8 @@ class ClusterFailoverIT {
         }
     }
 
-    private Process startGateway() throws IOException {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("packaged by mvn package before the integration tests").exists();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(javaBin, "-Xmx256m", "-jar", jar.toString()).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("gateway.log")
-                        .toFile())).start();
-    }
-
     private String log() {
-        try {
-            return Files.readString(work.resolve("gateway.log"));
-        } catch (IOException e) {
-            return "(no gateway log: " + e.getMessage() + ")";
-        }
+        return PackagedGateway.log(work);
     }
 
     /** The MQTT ports the gateway reported connecting to, in order. */
