@@ -1,6 +1,5 @@
 package org.minimeter.gateway.mqtt;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
@@ -128,7 +127,7 @@ public final class MqttLink implements AutoCloseable {
 
     /** Starts connecting in the background; returns at once. */
     public void start() {
-        session = "3.1.1".equals(settings.protocol()) ? new V3() : new V5();
+        session = ClientSetup.startsOnVersion3(settings) ? new V3() : new V5();
         session.connect();
     }
 
@@ -205,7 +204,7 @@ public final class MqttLink implements AutoCloseable {
         }
         Throwable cause = ctx.getCause();
         Broker failed = rotation.current();
-        if ("auto".equals(settings.protocol()) && from instanceof V5 && !wasConnected && refusesVersion5(cause)) {
+        if (ClientSetup.fallsBackToVersion3(settings, from instanceof V5, wasConnected, cause)) {
             ctx.getReconnector().reconnect(false);
             LOG.infof("MQTT: %s does not speak MQTT 5 (%s); using MQTT 3.1.1", failed, describe(cause));
             session = new V3();
@@ -343,20 +342,8 @@ public final class MqttLink implements AutoCloseable {
      */
     private MqttClientBuilder base(Session session) {
         Broker broker = rotation.current();
-        MqttClientBuilder b = MqttClient.builder()
-                .addConnectedListener(c -> onConnected())
-                .addDisconnectedListener(c -> onDisconnected(c, session))
-                .identifier(settings.clientId())
-                .serverHost(broker.host())
-                .serverPort(broker.port());
-        if (ssl != null) {
-            b = b.sslConfig(ssl);
-        }
-        return b;
-    }
-
-    private byte[] passwordBytes() {
-        return settings.password().orElse("").getBytes(StandardCharsets.UTF_8);
+        return ClientSetup.client(settings, broker.host(), broker.port(), ssl, c -> onConnected(),
+                c -> onDisconnected(c, session));
     }
 
     private void homeAssistantStatus(byte[] payload) {
@@ -386,11 +373,7 @@ public final class MqttLink implements AutoCloseable {
             Mqtt5ClientBuilder b = base(this).useMqttVersion5()
                     .willPublish().topic(statusTopic).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
-            if (settings.username().isPresent()) {
-                b = b.simpleAuth().username(settings.username().get())
-                        .password(passwordBytes()).applySimpleAuth();
-            }
-            client = b.buildAsync();
+            client = ClientSetup.credentials5(settings).map(b::simpleAuth).orElse(b).buildAsync();
         }
 
         @Override
@@ -400,7 +383,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void connect() {
-            client.connectWith().cleanStart(true).keepAlive(30).send();
+            client.connectWith().cleanStart(true).keepAlive(ClientSetup.KEEP_ALIVE_S).send();
         }
 
         @Override
@@ -446,11 +429,7 @@ public final class MqttLink implements AutoCloseable {
             Mqtt3ClientBuilder b = base(this).useMqttVersion3()
                     .willPublish().topic(statusTopic).payload(OFFLINE).qos(MqttQos.AT_LEAST_ONCE).retain(true)
                     .applyWillPublish();
-            if (settings.username().isPresent()) {
-                b = b.simpleAuth().username(settings.username().get())
-                        .password(passwordBytes()).applySimpleAuth();
-            }
-            client = b.buildAsync();
+            client = ClientSetup.credentials3(settings).map(b::simpleAuth).orElse(b).buildAsync();
         }
 
         @Override
@@ -460,7 +439,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void connect() {
-            client.connectWith().cleanSession(true).keepAlive(30).send();
+            client.connectWith().cleanSession(true).keepAlive(ClientSetup.KEEP_ALIVE_S).send();
         }
 
         @Override

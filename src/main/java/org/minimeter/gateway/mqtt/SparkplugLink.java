@@ -1,6 +1,5 @@
 package org.minimeter.gateway.mqtt;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -14,7 +13,6 @@ import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5ConnectBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -84,7 +82,7 @@ public final class SparkplugLink implements AutoCloseable {
 
     /** Starts connecting in the background; returns at once. */
     public void start() {
-        session = "3.1.1".equals(settings.protocol()) ? new V3() : new V5();
+        session = ClientSetup.startsOnVersion3(settings) ? new V3() : new V5();
         session.connect(listener.nextWill());
     }
 
@@ -180,8 +178,7 @@ public final class SparkplugLink implements AutoCloseable {
             return;
         }
         Throwable cause = ctx.getCause();
-        if ("auto".equals(settings.protocol()) && from instanceof V5 && !wasConnected
-                && MqttLink.refusesVersion5(cause)) {
+        if (ClientSetup.fallsBackToVersion3(settings, from instanceof V5, wasConnected, cause)) {
             ctx.getReconnector().reconnect(false);
             LOG.infof("Sparkplug MQTT: %s:%d does not speak MQTT 5; using MQTT 3.1.1", settings.host(),
                     settings.port());
@@ -211,22 +208,10 @@ public final class SparkplugLink implements AutoCloseable {
     }
 
     private MqttClientBuilder base(Session s) {
-        MqttClientBuilder b = MqttClient.builder()
-                .addConnectedListener(c -> onConnected(s))
-                .addDisconnectedListener(c -> onDisconnected(c, s))
-                .identifier(settings.clientId())
-                .serverHost(settings.host())
-                .serverPort(settings.port())
+        return ClientSetup.client(settings, settings.host(), settings.port(), ssl, c -> onConnected(s),
+                c -> onDisconnected(c, s))
                 .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(30, TimeUnit.SECONDS)
                 .applyAutomaticReconnect();
-        if (ssl != null) {
-            b = b.sslConfig(ssl);
-        }
-        return b;
-    }
-
-    private byte[] password() {
-        return settings.password().orElse("").getBytes(StandardCharsets.UTF_8);
     }
 
     private void message(String topic, byte[] payload) {
@@ -259,13 +244,11 @@ public final class SparkplugLink implements AutoCloseable {
         }
 
         private Mqtt5Connect connectWith(byte[] will) {
-            Mqtt5ConnectBuilder b = Mqtt5Connect.builder().cleanStart(true).sessionExpiryInterval(0).keepAlive(30)
+            Mqtt5ConnectBuilder b = Mqtt5Connect.builder().cleanStart(true).sessionExpiryInterval(0)
+                    .keepAlive(ClientSetup.KEEP_ALIVE_S)
                     .willPublish().topic(willTopic).payload(will).qos(MqttQos.AT_LEAST_ONCE).retain(false)
                     .applyWillPublish();
-            if (settings.username().isPresent()) {
-                b = b.simpleAuth().username(settings.username().get()).password(password()).applySimpleAuth();
-            }
-            return b.build();
+            return ClientSetup.credentials5(settings).map(b::simpleAuth).orElse(b).build();
         }
 
         @Override
@@ -318,13 +301,10 @@ public final class SparkplugLink implements AutoCloseable {
         }
 
         private Mqtt3Connect connectWith(byte[] will) {
-            Mqtt3ConnectBuilder b = Mqtt3Connect.builder().cleanSession(true).keepAlive(30)
+            Mqtt3ConnectBuilder b = Mqtt3Connect.builder().cleanSession(true).keepAlive(ClientSetup.KEEP_ALIVE_S)
                     .willPublish().topic(willTopic).payload(will).qos(MqttQos.AT_LEAST_ONCE).retain(false)
                     .applyWillPublish();
-            if (settings.username().isPresent()) {
-                b = b.simpleAuth().username(settings.username().get()).password(password()).applySimpleAuth();
-            }
-            return b.build();
+            return ClientSetup.credentials3(settings).map(b::simpleAuth).orElse(b).build();
         }
 
         @Override
