@@ -18,6 +18,7 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.time.temporal.Temporal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -503,19 +505,7 @@ public final class IntervalHistory implements AutoCloseable {
      *         a day boundary off a whole minute (historic local mean times)
      */
     public List<Interval> daily(LocalDate from, LocalDate to, ZoneId zone) {
-        Objects.requireNonNull(from, "from");
-        Objects.requireNonNull(to, "to");
-        Objects.requireNonNull(zone, "zone");
-        if (to.isBefore(from)) {
-            throw new IllegalArgumentException("to: must not be before from (" + from + "), was " + to);
-        }
-        long count = ChronoUnit.DAYS.between(from, to) + 1;
-        checkCount(count, "from/to");
-        long[] bounds = new long[(int) count + 1];
-        for (int i = 0; i <= count; i++) {
-            bounds[i] = zoneMinute(from.plusDays(i).atStartOfDay(zone).toInstant(), zone);
-        }
-        return aggregate(bounds);
+        return calendar(from, to, zone, ChronoUnit.DAYS, day -> day);
     }
 
     /**
@@ -523,17 +513,28 @@ public final class IntervalHistory implements AutoCloseable {
      * from local midnight of its first day to local midnight of the next month's first day.
      */
     public List<Interval> monthly(YearMonth from, YearMonth to, ZoneId zone) {
+        return calendar(from, to, zone, ChronoUnit.MONTHS, month -> month.atDay(1));
+    }
+
+    /**
+     * Energy per calendar {@code period} (days or months) from {@code from} to {@code to}
+     * inclusive, each from the local start of its {@code firstDay} in {@code zone}: the
+     * boundaries are local midnights, not fixed lengths of time.
+     */
+    private <T extends Temporal & Comparable<? super T>> List<Interval> calendar(T from, T to, ZoneId zone,
+            ChronoUnit period, Function<T, LocalDate> firstDay) {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         Objects.requireNonNull(zone, "zone");
-        if (to.isBefore(from)) {
+        if (to.compareTo(from) < 0) {
             throw new IllegalArgumentException("to: must not be before from (" + from + "), was " + to);
         }
-        long count = ChronoUnit.MONTHS.between(from, to) + 1;
+        long count = period.between(from, to) + 1;
         checkCount(count, "from/to");
+        LocalDate start = firstDay.apply(from);
         long[] bounds = new long[(int) count + 1];
         for (int i = 0; i <= count; i++) {
-            bounds[i] = zoneMinute(from.plusMonths(i).atDay(1).atStartOfDay(zone).toInstant(), zone);
+            bounds[i] = zoneMinute(start.plus(i, period).atStartOfDay(zone).toInstant(), zone);
         }
         return aggregate(bounds);
     }
