@@ -174,7 +174,7 @@ public class GatewayApi {
         return m.history().orElseThrow(() -> ApiException.notFound("meter '" + id + "' keeps no history"));
     }
 
-    /** A range the history refuses (reversed, too long, off the minute) is the request's fault: 400 naming its fields. */
+    /** A range the history refuses (reversed, too long, off the minute) is the request's fault: a 400. */
     private static List<IntervalHistory.Interval> query(String fields, Supplier<List<IntervalHistory.Interval>> q) {
         try {
             return q.get();

@@ -4,7 +4,6 @@ import com.pi4j.context.Context;
 import com.pi4j.io.gpio.digital.DigitalInputConfig;
 import com.pi4j.io.gpio.digital.PullResistance;
 import com.pi4j.plugin.gpiod.provider.gpio.digital.GpioDDigitalInputProvider;
-import com.pi4j.plugin.mock.platform.MockPlatform;
 import com.pi4j.plugin.mock.provider.gpio.digital.MockDigitalInputProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,23 +38,13 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
     /** Where the kernel creates the GPIO character devices gpiod opens. */
     public static final Path DEVICE_DIR = Path.of("/dev");
 
-    enum Backend {
-        MOCK("mock", MockDigitalInputProvider.ID, ""),
-        GPIOD("gpiod", GpioDDigitalInputProvider.ID,
-                "gpiod needs a Raspberry Pi with a /dev/gpiochip* device this user may open, e.g. in group gpio");
+    static final Pi4jBackend MOCK = Pi4jBackend.mock(MockDigitalInputProvider.ID,
+            MockDigitalInputProvider::newInstance);
+    static final Pi4jBackend GPIOD = new Pi4jBackend("gpiod", GpioDDigitalInputProvider.ID,
+            "gpiod needs a Raspberry Pi with a /dev/gpiochip* device this user may open, e.g. in group gpio", false,
+            GpioDDigitalInputProvider::newInstance);
 
-        final String label;
-        final String providerId;
-        final String requirement;
-
-        Backend(String label, String providerId, String requirement) {
-            this.label = label;
-            this.providerId = providerId;
-            this.requirement = requirement;
-        }
-    }
-
-    private final Backend backend;
+    private final Pi4jBackend backend;
     private final String description;
     private final Path deviceDir;
     private final Context context;
@@ -80,21 +69,14 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
             throw Pi4jContexts.notAllowed("Pi4J digital input provider", null, PROVIDERS);
         }
         this.backend = switch (provider) {
-            case "mock" -> Backend.MOCK;
-            case "gpiod", "auto" -> Backend.GPIOD;
+            case "mock" -> MOCK;
+            case "gpiod", "auto" -> GPIOD;
             default -> throw Pi4jContexts.notAllowed("Pi4J digital input provider", provider, PROVIDERS);
         };
-        String reason = backend == Backend.MOCK ? "chosen explicitly; in memory, no GPIO pin is read"
+        String reason = backend.mock() ? "chosen explicitly; in memory, no GPIO pin is read"
                 : Pi4jContexts.reason(provider, deviceDir, "gpiochip");
-        this.description = "Pi4J " + backend.label + " digital input provider (" + reason + ")";
-        this.context = Pi4jContexts.build("Pi4J " + backend.label + " digital input provider", backend.requirement,
-                b -> {
-                    switch (backend) {
-                        case MOCK -> b.add(new MockPlatform()).add(MockDigitalInputProvider.newInstance());
-                        case GPIOD -> b.add(GpioDDigitalInputProvider.newInstance());
-                        default -> throw new IllegalStateException("unhandled backend " + backend);
-                    }
-                });
+        this.description = backend.name("digital input provider") + " (" + reason + ")";
+        this.context = backend.buildContext("digital input provider");
     }
 
     /** Which backend is in use and why, for the start-up log. */
@@ -114,7 +96,7 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
     public synchronized DigitalInput open(String name, int pin) {
         Objects.requireNonNull(name, "name");
         if (closed) {
-            throw new IllegalStateException("Pi4J " + backend.label + " inputs are closed: cannot open GPIO " + pin
+            throw new IllegalStateException("Pi4J " + backend.label() + " inputs are closed: cannot open GPIO " + pin
                     + " for " + name);
         }
         Pi4jDigitalLines.checkHeaderPin(pin, name);
@@ -123,7 +105,7 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
             throw new IllegalArgumentException("GPIO " + pin + " for " + name + " is already used by "
                     + existing.name());
         }
-        if (backend == Backend.GPIOD && Pi4jContexts.devices(deviceDir, "gpiochip").isEmpty()) {
+        if (backend == GPIOD && Pi4jContexts.devices(deviceDir, "gpiochip").isEmpty()) {
             throw new IllegalStateException("GPIO " + pin + " for " + name + ": no gpiochip device in " + deviceDir
                     + ": gpiod needs the GPIO character device (a Raspberry Pi has " + deviceDir.resolve("gpiochip0")
                     + "; in a container, mount it: --device " + deviceDir.resolve("gpiochip0") + ")");
@@ -135,19 +117,20 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
                 .address(pin)
                 .pull(PullResistance.OFF)
                 .debounce(0L)
-                .provider(backend.providerId)
+                .provider(backend.providerId())
                 .build();
         com.pi4j.io.gpio.digital.DigitalInput input = Pi4jContexts.create(() -> context.create(config),
-                "Pi4J " + backend.label + " provider cannot read GPIO " + pin + " for " + name, backend.requirement);
-        Pi4jDigitalInput line = new Pi4jDigitalInput(name, pin, input, backend.label, () -> release(id, pin));
+                "Pi4J " + backend.label() + " provider cannot read GPIO " + pin + " for " + name,
+                backend.requirement());
+        Pi4jDigitalInput line = new Pi4jDigitalInput(name, pin, input, backend.label(), () -> release(id, pin));
         open.put(pin, line);
-        LOG.debugf("Opened input %s through the Pi4J %s provider", line.name(), backend.label);
+        LOG.debugf("Opened input %s through the Pi4J %s provider", line.name(), backend.label());
         return line;
     }
 
     private synchronized void release(String id, int pin) {
         open.remove(pin);
-        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label + " provider could not release GPIO " + pin);
+        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label() + " provider could not release GPIO " + pin);
     }
 
     /** Closes every open input (waiters return false) and the Pi4J context. */
@@ -162,6 +145,6 @@ public final class Pi4jDigitalInputs implements AutoCloseable {
             toClose = new ArrayList<>(open.values());
         }
         Pi4jContexts.closeAll(LOG, toClose, Pi4jDigitalInput::close, in -> "Could not close " + in.name(), context,
-                "Pi4J " + backend.label + " digital input provider");
+                backend.name("digital input provider"));
     }
 }

@@ -6,7 +6,6 @@ import com.pi4j.io.gpio.digital.DigitalOutputConfig;
 import com.pi4j.io.gpio.digital.DigitalState;
 import com.pi4j.plugin.gpiod.provider.gpio.digital.GpioDDigitalOutputProvider;
 import com.pi4j.plugin.linuxfs.provider.gpio.digital.LinuxFsDigitalOutputProvider;
-import com.pi4j.plugin.mock.platform.MockPlatform;
 import com.pi4j.plugin.mock.provider.gpio.digital.MockDigitalOutputProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -82,27 +81,17 @@ public final class Pi4jDigitalLines implements DigitalLines {
     static final int FIRST_PIN = 0;
     static final int LAST_PIN = 27;
 
-    /** The backends this class can drive. */
-    enum Backend {
-        MOCK("mock", MockDigitalOutputProvider.ID, ""),
-        GPIOD("gpiod", GpioDDigitalOutputProvider.ID,
-                "gpiod needs a Raspberry Pi with a /dev/gpiochip* device this user may open, e.g. in group gpio"),
-        LINUXFS("linuxfs", LinuxFsDigitalOutputProvider.ID,
-                "linuxfs needs a writable /sys/class/gpio; from kernel 6.6 its numbers are offset"
-                        + " (512 on a Pi 4, 571 on a Pi 5), which Pi4J 2.8 does not add: prefer gpiod there");
+    static final Pi4jBackend MOCK = Pi4jBackend.mock(MockDigitalOutputProvider.ID,
+            MockDigitalOutputProvider::newInstance);
+    static final Pi4jBackend GPIOD = new Pi4jBackend("gpiod", GpioDDigitalOutputProvider.ID,
+            "gpiod needs a Raspberry Pi with a /dev/gpiochip* device this user may open, e.g. in group gpio", false,
+            GpioDDigitalOutputProvider::newInstance);
+    static final Pi4jBackend LINUXFS = new Pi4jBackend("linuxfs", LinuxFsDigitalOutputProvider.ID,
+            "linuxfs needs a writable /sys/class/gpio; from kernel 6.6 its numbers are offset"
+                    + " (512 on a Pi 4, 571 on a Pi 5), which Pi4J 2.8 does not add: prefer gpiod there", false,
+            LinuxFsDigitalOutputProvider::newInstance);
 
-        final String label;
-        final String providerId;
-        final String requirement;
-
-        Backend(String label, String providerId, String requirement) {
-            this.label = label;
-            this.providerId = providerId;
-            this.requirement = requirement;
-        }
-    }
-
-    private final Backend backend;
+    private final Pi4jBackend backend;
     private final String description;
     private final Context context;
     private final Map<Integer, Pi4jDigitalLine> lines = new LinkedHashMap<>();
@@ -129,11 +118,11 @@ public final class Pi4jDigitalLines implements DigitalLines {
         Objects.requireNonNull(deviceDir, "deviceDir");
         Choice choice = choose(provider, modelFile, deviceDir);
         this.backend = choice.backend();
-        this.description = "Pi4J " + backend.label + " provider (" + choice.reason() + ")";
-        this.context = buildContext(backend);
+        this.description = backend.name("provider") + " (" + choice.reason() + ")";
+        this.context = backend.buildContext("provider");
     }
 
-    private record Choice(Backend backend, String reason) {
+    private record Choice(Pi4jBackend backend, String reason) {
     }
 
     private static Choice choose(String provider, Path modelFile, Path deviceDir) {
@@ -141,9 +130,9 @@ public final class Pi4jDigitalLines implements DigitalLines {
             throw Pi4jContexts.notAllowed("Pi4J GPIO provider", null, PROVIDERS);
         }
         return switch (provider) {
-            case "mock" -> new Choice(Backend.MOCK, "chosen explicitly; in memory, no GPIO pin is driven");
-            case "gpiod" -> new Choice(Backend.GPIOD, "chosen explicitly; GPIO character device");
-            case "linuxfs" -> new Choice(Backend.LINUXFS, "chosen explicitly; sysfs /sys/class/gpio");
+            case "mock" -> new Choice(MOCK, "chosen explicitly; in memory, no GPIO pin is driven");
+            case "gpiod" -> new Choice(GPIOD, "chosen explicitly; GPIO character device");
+            case "linuxfs" -> new Choice(LINUXFS, "chosen explicitly; sysfs /sys/class/gpio");
             case "auto" -> detect(modelFile, deviceDir);
             default -> throw Pi4jContexts.notAllowed("Pi4J GPIO provider", provider, PROVIDERS);
         };
@@ -166,27 +155,16 @@ public final class Pi4jDigitalLines implements DigitalLines {
         if (chips.isEmpty()) {
             return mock("\"" + model + "\" detected but no gpiochip device in " + deviceDir);
         }
-        return new Choice(Backend.GPIOD, "auto: \"" + model + "\" detected, "
+        return new Choice(GPIOD, "auto: \"" + model + "\" detected, "
                 + deviceDir.resolve(chips.get(0)) + " present");
     }
 
     private static Choice mock(String why) {
-        return new Choice(Backend.MOCK, "auto: " + why + "; in memory, no GPIO pin is driven");
+        return new Choice(MOCK, "auto: " + why + "; in memory, no GPIO pin is driven");
     }
 
     private static List<String> gpioChips(Path deviceDir) {
         return Pi4jContexts.devices(deviceDir, "gpiochip");
-    }
-
-    private static Context buildContext(Backend chosen) {
-        return Pi4jContexts.build("Pi4J " + chosen.label + " provider", chosen.requirement, builder -> {
-            switch (chosen) {
-                case MOCK -> builder.add(new MockPlatform()).add(MockDigitalOutputProvider.newInstance());
-                case GPIOD -> builder.add(GpioDDigitalOutputProvider.newInstance());
-                case LINUXFS -> builder.add(LinuxFsDigitalOutputProvider.newInstance());
-                default -> throw new IllegalStateException("unhandled backend " + chosen);
-            }
-        });
     }
 
     @Override
@@ -198,7 +176,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
     public synchronized DigitalLine open(String name, int pin) {
         Objects.requireNonNull(name, "name");
         if (closed) {
-            throw new IllegalStateException("Pi4J " + backend.label + " lines are closed: cannot open GPIO " + pin
+            throw new IllegalStateException("Pi4J " + backend.label() + " lines are closed: cannot open GPIO " + pin
                     + " for " + name);
         }
         checkHeaderPin(pin, name);
@@ -215,13 +193,14 @@ public final class Pi4jDigitalLines implements DigitalLines {
                 .address(pin)
                 .initial(DigitalState.LOW)
                 .shutdown(DigitalState.LOW)
-                .provider(backend.providerId)
+                .provider(backend.providerId())
                 .build();
         DigitalOutput output = Pi4jContexts.create(() -> context.create(config),
-                "Pi4J " + backend.label + " provider cannot drive GPIO " + pin + " for " + name, backend.requirement);
+                "Pi4J " + backend.label() + " provider cannot drive GPIO " + pin + " for " + name,
+                backend.requirement());
         Pi4jDigitalLine line = new Pi4jDigitalLine(name, pin, output, this);
         lines.put(pin, line);
-        LOG.debugf("Opened %s through the Pi4J %s provider", line.name(), backend.label);
+        LOG.debugf("Opened %s through the Pi4J %s provider", line.name(), backend.label());
         return line;
     }
 
@@ -232,7 +211,7 @@ public final class Pi4jDigitalLines implements DigitalLines {
                 context.shutdown(line.ioId());
             }
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Pi4J " + backend.label + " provider could not release " + line.name()
+            throw new IllegalStateException("Pi4J " + backend.label() + " provider could not release " + line.name()
                     + ": " + Pi4jContexts.causes(e), e);
         } finally {
             synchronized (this) {
@@ -252,11 +231,11 @@ public final class Pi4jDigitalLines implements DigitalLines {
             open = new ArrayList<>(lines.values());
         }
         Pi4jContexts.closeAll(LOG, open, Pi4jDigitalLine::close,
-                line -> "Could not drive " + line.name() + " off on close", context, "Pi4J " + backend.label + " provider");
+                line -> "Could not drive " + line.name() + " off on close", context, backend.name("provider"));
     }
 
     String providerLabel() {
-        return backend.label;
+        return backend.label();
     }
 
     /**

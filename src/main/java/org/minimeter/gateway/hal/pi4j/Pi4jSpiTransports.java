@@ -6,7 +6,6 @@ import com.pi4j.io.spi.SpiChipSelect;
 import com.pi4j.io.spi.SpiConfig;
 import com.pi4j.io.spi.SpiMode;
 import com.pi4j.plugin.linuxfs.provider.spi.LinuxFsSpiProvider;
-import com.pi4j.plugin.mock.platform.MockPlatform;
 import com.pi4j.plugin.mock.provider.spi.MockSpiProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,23 +59,12 @@ public final class Pi4jSpiTransports implements AutoCloseable {
     static final String GRANT_ACCESS = "add the user to the spi group (usermod -aG spi <user>, then log in again)"
             + " or mount the device into the container (--device ";
 
-    enum Backend {
-        MOCK("mock", MockSpiProvider.ID, ""),
-        LINUXFS("linuxfs", LinuxFsSpiProvider.ID,
-                "linuxfs needs /dev/spidev<bus>.<cs>, readable and writable by this user");
+    static final Pi4jBackend MOCK = Pi4jBackend.mock(MockSpiProvider.ID, MockSpiProvider::newInstance);
+    static final Pi4jBackend LINUXFS = new Pi4jBackend("linuxfs", LinuxFsSpiProvider.ID,
+            "linuxfs needs /dev/spidev<bus>.<cs>, readable and writable by this user", false,
+            LinuxFsSpiProvider::newInstance);
 
-        final String label;
-        final String providerId;
-        final String requirement;
-
-        Backend(String label, String providerId, String requirement) {
-            this.label = label;
-            this.providerId = providerId;
-            this.requirement = requirement;
-        }
-    }
-
-    private final Backend backend;
+    private final Pi4jBackend backend;
     private final String description;
     private final Path deviceDir;
     private final Predicate<Path> readWrite;
@@ -111,22 +99,16 @@ public final class Pi4jSpiTransports implements AutoCloseable {
             throw Pi4jContexts.notAllowed("Pi4J SPI provider", null, PROVIDERS);
         }
         this.backend = switch (provider) {
-            case "mock" -> Backend.MOCK;
-            case "linuxfs", "auto" -> Backend.LINUXFS;
+            case "mock" -> MOCK;
+            case "linuxfs", "auto" -> LINUXFS;
             default -> throw Pi4jContexts.notAllowed("Pi4J SPI provider", provider, PROVIDERS);
         };
-        this.description = "Pi4J " + backend.label + " SPI provider (" + reason(provider) + ")";
-        this.context = Pi4jContexts.build("Pi4J " + backend.label + " SPI provider", backend.requirement, b -> {
-            switch (backend) {
-                case MOCK -> b.add(new MockPlatform()).add(MockSpiProvider.newInstance());
-                case LINUXFS -> b.add(LinuxFsSpiProvider.newInstance());
-                default -> throw new IllegalStateException("unhandled backend " + backend);
-            }
-        });
+        this.description = backend.name("SPI provider") + " (" + reason(provider) + ")";
+        this.context = backend.buildContext("SPI provider");
     }
 
     private String reason(String provider) {
-        if (backend == Backend.MOCK) {
+        if (backend.mock()) {
             return "chosen explicitly; in memory, no SPI bus is driven";
         }
         return Pi4jContexts.reason(provider, deviceDir, "spidev");
@@ -153,10 +135,10 @@ public final class Pi4jSpiTransports implements AutoCloseable {
             throw new IllegalArgumentException("SPI clock " + clockHz + " Hz must be positive");
         }
         String device = "spidev" + bus + "." + chipSelect;
-        String what = (backend == Backend.MOCK ? "mock " + device : deviceDir.resolve(device).toString())
+        String what = (backend.mock() ? "mock " + device : deviceDir.resolve(device).toString())
                 + " mode " + mode + " at " + hertz(clockHz);
         if (closed) {
-            throw new IllegalStateException("Pi4J " + backend.label + " SPI provider is closed: cannot open " + what);
+            throw new IllegalStateException("Pi4J " + backend.label() + " SPI provider is closed: cannot open " + what);
         }
         String id = "spi" + bus + "." + chipSelect;
         Pi4jSpiTransport existing = open.get(id);
@@ -164,7 +146,7 @@ public final class Pi4jSpiTransports implements AutoCloseable {
             throw new IllegalArgumentException("SPI bus " + bus + " chip select " + chipSelect + " is already open as "
                     + existing.description());
         }
-        if (backend == Backend.LINUXFS) {
+        if (backend == LINUXFS) {
             checkDevice(deviceDir.resolve(device));
         }
         SpiConfig config = Spi.newConfigBuilder(context)
@@ -174,13 +156,13 @@ public final class Pi4jSpiTransports implements AutoCloseable {
                 .chipSelect(SpiChipSelect.getByNumber(chipSelect))
                 .mode(SpiMode.getByNumber(mode))
                 .baud(clockHz)
-                .provider(backend.providerId)
+                .provider(backend.providerId())
                 .build();
         Spi spi = Pi4jContexts.create(() -> context.create(config),
-                "Pi4J " + backend.label + " SPI provider could not open " + what, backend.requirement);
+                "Pi4J " + backend.label() + " SPI provider could not open " + what, backend.requirement());
         Pi4jSpiTransport transport = new Pi4jSpiTransport(spi, what, () -> release(id));
         open.put(id, transport);
-        LOG.debugf("Opened %s through the Pi4J %s SPI provider", what, backend.label);
+        LOG.debugf("Opened %s through the Pi4J %s SPI provider", what, backend.label());
         return transport;
     }
 
@@ -203,7 +185,7 @@ public final class Pi4jSpiTransports implements AutoCloseable {
 
     private synchronized void release(String id) {
         open.remove(id);
-        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label + " SPI provider could not release " + id);
+        Pi4jContexts.release(LOG, context, id, "Pi4J " + backend.label() + " SPI provider could not release " + id);
     }
 
     /** Closes every open device and the Pi4J context. */
@@ -218,7 +200,7 @@ public final class Pi4jSpiTransports implements AutoCloseable {
             toClose = new ArrayList<>(open.values());
         }
         Pi4jContexts.closeAll(LOG, toClose, Pi4jSpiTransport::close, t -> "Could not close " + t.description(),
-                context, "Pi4J " + backend.label + " SPI provider");
+                context, backend.name("SPI provider"));
     }
 
     private static void check(String what, int value, int first, int last) {
