@@ -94,13 +94,10 @@ public class ActionsApi {
     @Operation(summary = "Set the meter's register totals to match another meter (once per seed id, audited)")
     public Seeded seed(@PathParam("id") String id, SeedRequest body, RoutingContext rc) {
         MeterRuntime m = meter(id);
-        if (body == null) {
-            throw ApiException.badRequest("", "a JSON body with seed_id and delivered_kwh and/or received_kwh");
-        }
+        requireBody(body, "seed_id and delivered_kwh and/or received_kwh");
         String seedId = body.seedId();
         if (seedId == null || !seedId.matches("[A-Za-z0-9._:-]{1,64}")) {
-            throw ApiException.badRequest("seed_id", "seed_id=" + seedId + " is not allowed: allowed 1 to 64 of"
-                    + " A-Z a-z 0-9 . _ : -");
+            throw ApiException.notAllowed("seed_id", seedId, "1 to 64 of A-Z a-z 0-9 . _ : -");
         }
         if (body.deliveredKwh() == null && body.receivedKwh() == null) {
             throw ApiException.badRequest("delivered_kwh", "give delivered_kwh and/or received_kwh");
@@ -160,18 +157,15 @@ public class ActionsApi {
     @Operation(summary = "Calibrate one element against reference values: measure, correct, measure again, store")
     public Calibrated calibrate(@PathParam("id") String id, CalibrationRequest body, RoutingContext rc) {
         MeterRuntime m = meter(id);
-        if (body == null) {
-            throw ApiException.badRequest("", "a JSON body with element, seconds, voltage, current and power");
-        }
+        requireBody(body, "element, seconds, voltage, current and power");
         int elements = m.spec().elements();
         int element = body.element() == null ? 1 : body.element();
         if (element < 1 || element > elements) {
-            throw ApiException.badRequest("element", "element=" + element + " is not allowed: allowed 1"
-                    + (elements == 2 ? " or 2" : ""));
+            throw ApiException.notAllowed("element", element, "1" + (elements == 2 ? " or 2" : ""));
         }
         double seconds = body.seconds() == null ? 30 : body.seconds();
         if (!(seconds >= 5 && seconds <= 300)) {
-            throw ApiException.badRequest("seconds", "seconds=" + body.seconds() + " is not allowed: allowed 5 to 300");
+            throw ApiException.notAllowed("seconds", body.seconds(), "5 to 300");
         }
         CalibrationRun.Reference ref;
         try {
@@ -248,6 +242,13 @@ public class ActionsApi {
         }
     }
 
+    /** A POST without a body (or with {@code null}) gets a 400 saying what the body holds. */
+    private static void requireBody(Object body, String fields) {
+        if (body == null) {
+            throw ApiException.badRequest("", "a JSON body with " + fields);
+        }
+    }
+
     private MeterRuntime meter(String id) {
         return gateway.meter(id).orElseThrow(() -> ApiException.notFound("no meter '" + id + "'"));
     }
@@ -279,7 +280,7 @@ public class ActionsApi {
             return OptionalLong.empty();
         }
         if (!(kwh >= 0 && kwh <= 1e9)) {
-            throw ApiException.badRequest(field, field + "=" + kwh + " is not allowed: allowed 0 to 1000000000 kWh");
+            throw ApiException.notAllowed(field, kwh, "0 to 1000000000 kWh");
         }
         return OptionalLong.of(Math.round(kwh * 1e9));
     }

@@ -23,6 +23,11 @@ final class ApiException extends RuntimeException {
         return new ApiException(400, field, reason);
     }
 
+    /** {@code field=value is not allowed: allowed ...}, the one wording for a value out of range. */
+    static ApiException notAllowed(String field, Object value, String allowed) {
+        return badRequest(field, field + "=" + value + " is not allowed: allowed " + allowed);
+    }
+
     static ApiException notFound(String what) {
         return new ApiException(404, "", what);
     }

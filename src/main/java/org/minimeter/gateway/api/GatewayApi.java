@@ -203,7 +203,7 @@ public class GatewayApi {
                     "inline; filename=\"" + id + "-history.csv\"").build();
         }
         if (format != null && !format.equalsIgnoreCase("json")) {
-            throw ApiException.badRequest("format", "format=" + format + " is not allowed: allowed json or csv");
+            throw ApiException.notAllowed("format", format, "json or csv");
         }
         List<Row> rows = new ArrayList<>(list.size());
         for (IntervalHistory.Interval i : list) {
@@ -260,7 +260,7 @@ public class GatewayApi {
             case "15m", "PT15M" -> Duration.ofMinutes(15);
             case "1h", "PT1H" -> Duration.ofHours(1);
             case "1d", "P1D", "PT24H" -> Duration.ofDays(1);
-            default -> throw ApiException.badRequest("step", "step=" + v + " is not allowed: allowed 1m, 15m, 1h, 1d");
+            default -> throw ApiException.notAllowed("step", v, "1m, 15m, 1h, 1d");
         };
     }
 
