@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 import org.minimeter.gateway.hal.DigitalInput;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.MonotonicClock;
 import org.minimeter.gateway.hal.SpiTransport;
 import org.minimeter.gateway.hal.ads131m04.Ads131m04;
@@ -54,8 +55,8 @@ public final class FrontEndDriverCpuProbe {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         System.out.printf(Locale.ROOT, "%-10s %-7s %12s %12s %12s %14s%n", "chip", "mode", "ns/period", "min",
                 "max", "% core @8kHz");
-        driver("mcp3208", mcp3208(new InstantMcp(), new NoWaitClock()), seconds, mx);
-        driver("ads131m04", ads131m04(new InstantAds(), new NoWaitClock()), seconds, mx);
+        driver("mcp3208", mcp3208(new InstantMcp(), new ManualClock(0)), seconds, mx);
+        driver("ads131m04", ads131m04(new InstantAds(), new ManualClock(0)), seconds, mx);
         for (double spin : new double[] {0, 50, 125}) {
             paced("mcp3208", seconds, mx, true, spin);
         }
@@ -342,21 +343,6 @@ public final class FrontEndDriverCpuProbe {
 
         @Override
         public void close() {
-        }
-    }
-
-    /** Time that jumps to every deadline: the loop never sleeps. */
-    static final class NoWaitClock implements MonotonicClock {
-        private long now;
-
-        @Override
-        public long nanoTime() {
-            return now;
-        }
-
-        @Override
-        public void sleepUntil(long deadline) {
-            now = Math.max(now, deadline);
         }
     }
 }

@@ -1,7 +1,7 @@
 package org.minimeter.gateway.outputs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.minimeter.gateway.outputs.ManualClock.ms;
+import static org.minimeter.gateway.hal.ManualClock.ms;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.minimeter.gateway.hal.DigitalLine;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.pi4j.Pi4jDigitalLines;
 import org.minimeter.gateway.metering.AlarmEvent;
 
@@ -18,7 +19,7 @@ class OutputBankOnPi4jTest {
 
     static final long WH = 1_000_000L;
 
-    final ManualClock clock = new ManualClock();
+    final ManualClock clock = new ManualClock(1_000_000_000L);
     final Pi4jDigitalLines pi4j = new Pi4jDigitalLines("mock");
     final List<AlarmEvent> alarms = new ArrayList<>();
 
@@ -33,7 +34,7 @@ class OutputBankOnPi4jTest {
         m.put("pulse100", pi4j.open("pulse100", 27));
         m.put("pulse1000", pi4j.open("pulse1000", 22));
         m.put("counter", pi4j.open("counter", 23));
-        return new OutputBank(OutputSettings.defaults(), m, deliveredMicroWh, 0, clock.now, alarms::add);
+        return new OutputBank(OutputSettings.defaults(), m, deliveredMicroWh, 0, clock.nanoTime(), alarms::add);
     }
 
     @Test
@@ -43,8 +44,8 @@ class OutputBankOnPi4jTest {
         states.add(bank.lineOn("pulse10"));
         // 2.5 Wh every 100 ms: the 10 Wh output changes state every 200 ms
         for (int k = 1; k <= 16; k++) {
-            clock.now += ms(100);
-            bank.step(clock.now, k * 2_500_000L);
+            clock.advance(ms(100));
+            bank.step(clock.nanoTime(), k * 2_500_000L);
             states.add(bank.lineOn("pulse10"));
         }
         assertThat(states).containsExactly(true, true, false, false, true, true, false, false, true, true, false, false,
@@ -57,7 +58,7 @@ class OutputBankOnPi4jTest {
     @Test
     void restartOnPi4j_resumesInTheStateTheRegisterImplies() {
         OutputBank first = bank(0);
-        first.step(clock.now, 0);
+        first.step(clock.nanoTime(), 0);
         first.allOff();
         pi4j.close();
         Pi4jDigitalLines again = new Pi4jDigitalLines("mock");
@@ -68,7 +69,7 @@ class OutputBankOnPi4jTest {
             m.put("pulse1000", again.open("pulse1000", 22));
             m.put("counter", again.open("counter", 23));
             // 1 234 567 Wh: every output is in its off half (7 >= 5, 67 >= 50, 567 >= 500)
-            OutputBank restarted = new OutputBank(OutputSettings.defaults(), m, 1_234_567 * WH, 0, clock.now,
+            OutputBank restarted = new OutputBank(OutputSettings.defaults(), m, 1_234_567 * WH, 0, clock.nanoTime(),
                     alarms::add);
             assertThat(restarted.lineOn("pulse10")).isFalse();
             assertThat(restarted.lineOn("pulse100")).isFalse();

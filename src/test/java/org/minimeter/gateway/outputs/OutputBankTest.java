@@ -1,7 +1,7 @@
 package org.minimeter.gateway.outputs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.minimeter.gateway.outputs.ManualClock.ms;
+import static org.minimeter.gateway.hal.ManualClock.ms;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.minimeter.gateway.hal.DigitalLine;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines;
 import org.minimeter.gateway.hal.simulator.SimulatedDigitalLines.Edge;
 import org.minimeter.gateway.metering.AlarmEvent;
@@ -21,7 +22,7 @@ class OutputBankTest {
 
     static final long WH = 1_000_000L;
 
-    final ManualClock clock = new ManualClock();
+    final ManualClock clock = new ManualClock(1_000_000_000L);
     final SimulatedDigitalLines lines = new SimulatedDigitalLines(clock);
     final List<AlarmEvent> alarms = new ArrayList<>();
 
@@ -39,26 +40,27 @@ class OutputBankTest {
     }
 
     OutputBank bank(long deliveredMicroWh, long backlog) {
-        return new OutputBank(OutputSettings.defaults(), open(), deliveredMicroWh, backlog, clock.now, alarms::add);
+        return new OutputBank(OutputSettings.defaults(), open(), deliveredMicroWh, backlog, clock.nanoTime(),
+                alarms::add);
     }
 
     /** Steps the bank at 1 ms resolution until {@code until}, with a fixed register value. */
     static void run(OutputBank bank, ManualClock clock, long untilNanos, long delivered) {
-        while (clock.now < untilNanos) {
-            bank.step(clock.now, delivered);
-            clock.now += ms(1);
+        while (clock.nanoTime() < untilNanos) {
+            bank.step(clock.nanoTime(), delivered);
+            clock.advance(ms(1));
         }
-        bank.step(clock.now, delivered);
+        bank.step(clock.nanoTime(), delivered);
     }
 
     @Test
     void energyRamp_givesTheExactEdgeSequenceOfEachOutput() {
         OutputBank bank = bank(0, 0);
-        long t0 = clock.now;
+        long t0 = clock.nanoTime();
         // 1 Wh every 100 ms up to 35 Wh: the 10 Wh output toggles every 5 Wh (every 500 ms)
         for (int wh = 1; wh <= 35; wh++) {
-            clock.now = t0 + ms(100L * wh);
-            bank.step(clock.now, wh * WH);
+            clock.set(t0 + ms(100L * wh));
+            bank.step(clock.nanoTime(), wh * WH);
         }
         List<Edge> p10 = lines.line(17).edges();
         assertThat(p10).extracting(Edge::on).containsExactly(true, false, true, false, true, false, true, false);
@@ -75,7 +77,8 @@ class OutputBankTest {
     @ValueSource(longs = {0, 4_999_999, 5_000_000, 9_999_999, 10_000_000, 49_999_999, 50_000_000, 123_456_789_012L,
             499_999_999, 500_000_000, 999_999_999, 1_000_000_000})
     void lineState_isAPureFunctionOfTheRegister(long e) {
-        OutputBank restarted = new OutputBank(OutputSettings.defaults(), open(lines), e, 0, clock.now, alarms::add);
+        OutputBank restarted = new OutputBank(OutputSettings.defaults(), open(lines), e, 0, clock.nanoTime(),
+                alarms::add);
         for (long q : new long[] {10, 100, 1000}) {
             long quantum = q * WH;
             assertThat(restarted.lineOn("pulse" + q)).as("pulse%d at %d µWh", q, e).isEqualTo(e % quantum < quantum / 2);
@@ -85,7 +88,7 @@ class OutputBankTest {
     @Test
     void fasterThanDwell_queuesEveryEdgeInOrderAndRaisesOverload() {
         OutputBank bank = bank(0, 0);
-        long t0 = clock.now;
+        long t0 = clock.nanoTime();
         // 100 Wh at once: 20 edges of the 10 Wh output, 10 pulses, 50 ms apart
         run(bank, clock, t0 + ms(2000), 100 * WH);
         List<Edge> edges = lines.line(17).edges();
@@ -109,7 +112,7 @@ class OutputBankTest {
     @Test
     void counter_drivesFixedWidthStepsAndDrainsItsBacklogAfterLoadDrops() {
         OutputBank bank = bank(0, 0);
-        long t0 = clock.now;
+        long t0 = clock.nanoTime();
         bank.addCounterSteps(4);
         run(bank, clock, t0 + ms(2000), 0);
         List<Edge> edges = lines.line(23).edges();
@@ -132,10 +135,10 @@ class OutputBankTest {
         assertThat(bank.lineOn("pulse100")).isTrue();
         assertThat(bank.lineOn("pulse1000")).isTrue();
         // nothing queued: a restart does not replay pulses
-        bank.step(clock.now, 7 * WH);
+        bank.step(clock.nanoTime(), 7 * WH);
         assertThat(bank.status().queuedEdges().values()).containsOnly(0L);
         // the persisted backlog is driven
-        run(bank, clock, clock.now + ms(500), 7 * WH);
+        run(bank, clock, clock.nanoTime() + ms(500), 7 * WH);
         assertThat(lines.line(23).pulses()).isEqualTo(2);
     }
 
@@ -162,8 +165,8 @@ class OutputBankTest {
             public void close() {
             }
         });
-        OutputBank bank = new OutputBank(OutputSettings.defaults(), m, 0, 0, clock.now, alarms::add);
-        run(bank, clock, clock.now + ms(100), 6 * WH);
+        OutputBank bank = new OutputBank(OutputSettings.defaults(), m, 0, 0, clock.nanoTime(), alarms::add);
+        run(bank, clock, clock.nanoTime() + ms(100), 6 * WH);
         assertThat(alarms).anyMatch(a -> a.condition() == Condition.OUTPUT_FAULT && a.raised());
         assertThat(bank.status().faults()).isPositive();
     }
@@ -171,7 +174,7 @@ class OutputBankTest {
     @Test
     void allOff_drivesEveryLineOff() {
         OutputBank bank = bank(0, 1);
-        bank.step(clock.now, 0);
+        bank.step(clock.nanoTime(), 0);
         assertThat(bank.lineOn("counter")).isTrue();
         bank.allOff();
         for (int pin : new int[] {17, 27, 22, 23}) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.minimeter.gateway.hal.mcp3208.AccuracyHarness;
 import org.minimeter.gateway.hal.mcp3208.LineSignal;
-import org.minimeter.gateway.hal.mcp3208.ManualClock;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.metering.MeterSpec;
 
 /**

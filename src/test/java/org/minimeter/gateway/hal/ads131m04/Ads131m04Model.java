@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 import org.minimeter.gateway.hal.DigitalInput;
 import org.minimeter.gateway.hal.SpiTransport;
 import org.minimeter.gateway.hal.mcp3208.LineSignal;
-import org.minimeter.gateway.hal.mcp3208.ManualClock;
+import org.minimeter.gateway.hal.ManualClock;
 
 /**
  * An ADS131M04 on a board, as the SPI bus and the DRDY pin see it: a register file, the

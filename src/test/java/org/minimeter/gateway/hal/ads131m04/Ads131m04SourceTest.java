@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.minimeter.gateway.hal.mcp3208.ScriptedSpi.hex;
 
 import org.junit.jupiter.api.Test;
-import org.minimeter.gateway.hal.mcp3208.ManualClock;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.mcp3208.ScriptedSpi;
 import org.minimeter.gateway.metering.SampleBlock;
 

@@ -3,7 +3,7 @@ package org.minimeter.gateway.hal.ads131m04;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.minimeter.gateway.hal.DigitalInput;
-import org.minimeter.gateway.hal.mcp3208.ManualClock;
+import org.minimeter.gateway.hal.ManualClock;
 
 /**
  * DRDY as a script: each wait falls after one data period (advancing the clock by it) unless

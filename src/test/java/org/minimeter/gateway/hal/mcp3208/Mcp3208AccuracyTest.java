@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.mcp3208.Mcp3208.Variant;
 import org.minimeter.gateway.metering.MeterSpec;
 

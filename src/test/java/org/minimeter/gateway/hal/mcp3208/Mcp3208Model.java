@@ -1,6 +1,7 @@
 package org.minimeter.gateway.hal.mcp3208;
 
 import java.util.SplittableRandom;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.SpiTransport;
 
 /**

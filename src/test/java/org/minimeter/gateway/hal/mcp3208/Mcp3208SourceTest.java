@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.minimeter.gateway.hal.FrontEnd;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.mcp3208.Mcp3208.Variant;
 import org.minimeter.gateway.hal.mcp3208.Mcp3208Config.ElementChannels;
 import org.minimeter.gateway.metering.ElementCalibration;

@@ -3,6 +3,7 @@ package org.minimeter.gateway.hal.mcp3208;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.SpiTransport;
 
 /**

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.minimeter.gateway.hal.MonotonicClock;
 
 /** Test helpers: a hand-driven clock and WAV files built byte by byte. */
 final class ReplayFixtures {
@@ -26,21 +25,6 @@ final class ReplayFixtures {
                 public void onAlarm(org.minimeter.gateway.metering.AlarmEvent event) {
                 }
             };
-
-    /** A clock that moves only when told: pacing is tested without waiting. */
-    static final class ManualClock implements MonotonicClock {
-        long now = 1_000_000_000L;
-
-        @Override
-        public long nanoTime() {
-            return now;
-        }
-
-        @Override
-        public void sleepUntil(long deadline) {
-            now = Math.max(now, deadline);
-        }
-    }
 
     /** A WAV file assembled from chunks: "RIFF" size "WAVE" then the chunks as given. */
     static byte[] riff(byte[]... chunks) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.metering.SampleBlock;
 
 /** Pacing, end of file and loop of a replayed recording, on a hand-driven clock. */
@@ -24,11 +25,11 @@ class ReplaySourceTest {
 
     @Test
     void poll_atSpeedTwo_deliversABlockEveryHalfBlockDuration_andNeverWaits() {
-        var clock = new ReplayFixtures.ManualClock();
+        var clock = new ManualClock(1_000_000_000L);
         try (ReplaySource s = ReplaySource.open(ReplaySettings.builder(tenSamples()).blockSize(4).speed(2).build(),
                 clock)) {
             SampleBlock b = new SampleBlock(1, 4);
-            long start = clock.now;
+            long start = clock.nanoTime();
             // 4 samples at 1 kHz are 4 ms of recording; at speed 2, 2 ms of wall clock.
             assertThat(s.nextBlockNanos()).isEqualTo(start + 2_000_000);
             assertThat(s.poll(b, start + 1_999_999)).isFalse();
@@ -42,10 +43,10 @@ class ReplaySourceTest {
 
     @Test
     void endOfFile_withoutLoop_deliversTheTailThenEnds() {
-        var clock = new ReplayFixtures.ManualClock();
+        var clock = new ManualClock(1_000_000_000L);
         try (ReplaySource s = ReplaySource.open(ReplaySettings.builder(tenSamples()).blockSize(4).build(), clock)) {
             SampleBlock b = new SampleBlock(1, 4);
-            long late = clock.now + 1_000_000_000L;
+            long late = clock.nanoTime() + 1_000_000_000L;
             assertThat(s.poll(b, late)).isTrue();
             assertThat(s.poll(b, late)).isTrue();
             assertThat(s.ended()).isFalse();
@@ -61,7 +62,7 @@ class ReplaySourceTest {
 
     @Test
     void endOfFile_exactBlocks_endsWithTheLastFullBlock() {
-        var clock = new ReplayFixtures.ManualClock();
+        var clock = new ManualClock(1_000_000_000L);
         try (ReplaySource s = ReplaySource.open(ReplaySettings.builder(tenSamples()).blockSize(5).build(), clock)) {
             SampleBlock b = new SampleBlock(1, 5);
             assertThat(s.fill(b)).isTrue();
@@ -74,7 +75,7 @@ class ReplaySourceTest {
 
     @Test
     void loop_restartsAtSampleZero_withTheIndexRunningOnAndFullBlocks() {
-        var clock = new ReplayFixtures.ManualClock();
+        var clock = new ManualClock(1_000_000_000L);
         try (ReplaySource s = ReplaySource.open(ReplaySettings.builder(tenSamples()).blockSize(4).loop(true).build(),
                 clock)) {
             SampleBlock b = new SampleBlock(1, 4);
@@ -98,7 +99,7 @@ class ReplaySourceTest {
         Path f = ReplayFixtures.write(dir, "loop.wav", ReplayFixtures.riff(ReplayFixtures.fmt(1, 2, 8000, 16),
                 ReplayFixtures.chunk("data", ReplayFixtures.pcm16(0x1000, 0, 0x2000, 0, 0x3000, 0))));
         try (ReplaySource s = ReplaySource.open(ReplaySettings.builder(f).scale("v1", 8).scale("i1", 1).loop(true)
-                .blockSize(5).build(), new ReplayFixtures.ManualClock())) {
+                .blockSize(5).build(), new ManualClock(1_000_000_000L))) {
             SampleBlock b = new SampleBlock(1, 5);
             assertThat(s.fill(b)).isTrue();
             assertThat(java.util.Arrays.copyOf(b.voltage(0), 5)).containsExactly(1, 2, 3, 1, 2);

@@ -1,8 +1,9 @@
-package org.minimeter.gateway.hal.mcp3208;
+package org.minimeter.gateway.hal;
 
-import org.minimeter.gateway.hal.MonotonicClock;
-
-/** Virtual time: sleeping jumps to the deadline, transfers and conversions advance it. */
+/**
+ * Virtual time for tests: it moves only when told to, or when something sleeps (the sleep
+ * jumps to its deadline), so pacing and timeouts are tested without waiting.
+ */
 public final class ManualClock implements MonotonicClock {
 
     private long now;
@@ -27,5 +28,9 @@ public final class ManualClock implements MonotonicClock {
 
     public void set(long nanos) {
         now = nanos;
+    }
+
+    public static long ms(long millis) {
+        return millis * 1_000_000L;
     }
 }
