@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,13 +118,7 @@ class OutboxCrashTest {
             for (int op = 0; op < 1200; op++) {
                 int r = rnd.nextInt(100);
                 if (r < 40 || model.unacked.isEmpty()) {
-                    List<Message> batch = new ArrayList<>();
-                    for (int i = rnd.nextInt(3); i >= 0; i--) {
-                        Kind k = Kind.values()[rnd.nextInt(4)];
-                        byte[] payload = new byte[5 + rnd.nextInt(120)];
-                        rnd.nextBytes(payload);
-                        batch.add(Message.of(k, "mm/m1/" + k.name().toLowerCase(), payload, 1, rnd.nextBoolean()));
-                    }
+                    List<Message> batch = randomBatch(rnd, () -> "m1");
                     model.appending = batch;
                     model.appendingFirst = model.nextSeq;
                     List<Message> got = o.append(batch);
@@ -154,6 +149,18 @@ class OutboxCrashTest {
         assertThat(steps).as("every kind of disk step was interrupted somewhere: " + steps)
                 .containsKeys("append", "ack", "new segment", "compaction write", "compaction rename",
                         "checkpoint write", "checkpoint rename", "segment delete");
+    }
+
+    /** One to three messages of random kinds, payloads and retain flags, each for {@code meter}'s topics. */
+    static List<Message> randomBatch(Random rnd, Supplier<String> meter) {
+        List<Message> batch = new ArrayList<>();
+        for (int i = rnd.nextInt(3); i >= 0; i--) {
+            Kind k = Kind.values()[rnd.nextInt(4)];
+            byte[] payload = new byte[5 + rnd.nextInt(120)];
+            rnd.nextBytes(payload);
+            batch.add(Message.of(k, "mm/" + meter.get() + "/" + k.name().toLowerCase(), payload, 1, rnd.nextBoolean()));
+        }
+        return batch;
     }
 
     /**

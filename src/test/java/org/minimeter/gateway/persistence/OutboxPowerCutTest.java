@@ -224,14 +224,8 @@ class OutboxPowerCutTest {
             for (int op = 0; op < 1500; op++) {
                 int r = rnd.nextInt(100);
                 if (r < 40 || model.unacked.isEmpty()) {
-                    List<Message> batch = new ArrayList<>();
-                    for (int i = rnd.nextInt(3); i >= 0; i--) {
-                        Kind k = Kind.values()[rnd.nextInt(4)];
-                        byte[] payload = new byte[5 + rnd.nextInt(120)];
-                        rnd.nextBytes(payload);
-                        String meter = METERS.get(rnd.nextInt(METERS.size()));
-                        batch.add(Message.of(k, "mm/" + meter + "/" + k.name().toLowerCase(), payload, 1, rnd.nextBoolean()));
-                    }
+                    List<Message> batch = OutboxCrashTest.randomBatch(rnd,
+                            () -> METERS.get(rnd.nextInt(METERS.size())));
                     model.appending = batch;
                     model.appendingFirst = model.appended.isEmpty() ? 1 : model.appended.lastKey() + 1;
                     for (Message m : o.appendLater(batch)) {
