@@ -1,6 +1,8 @@
 package org.minimeter.gateway.metering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.minimeter.gateway.metering.SpecLoadPoints.LAG_05;
+import static org.minimeter.gateway.metering.SpecLoadPoints.PF1;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,16 +32,10 @@ class AccuracyTest {
     /** Our bar on ideal samples: ten times tighter than class 0.5. */
     static final double OUR_BAR_PERCENT = 0.05;
     static final double SECONDS = 10;
-    static final double[] CT_RATINGS = {200, 100};
 
     private static final Map<String, double[]> WORST = new TreeMap<>(
             java.util.Comparator.comparingInt((String row) -> Integer.parseInt(row.split(" ")[0]))
                     .thenComparing(row -> row));
-
-    // PF 1, 0.5 lagging (current 60 degrees behind), 0.866 leading (30 degrees ahead)
-    static final double PF1 = 0;
-    static final double LAG_05 = 60;
-    static final double LEAD_0866 = -30;
 
     static SimulatorSettings.Builder point(int hz, double ctRating, double percentOfRating, double phaseDeg) {
         return SimulatorSettings.builder(hz, 2, ctRating)
@@ -125,36 +121,15 @@ class AccuracyTest {
 
     // ---- rows 3-6 (and row 11: the same points on a realistic front end)
 
-    static Stream<Arguments> loadPoints() {
-        Stream.Builder<Arguments> s = Stream.builder();
-        for (int hz : new int[] {50, 60}) {
-            for (double ct : CT_RATINGS) {
-                for (double pct : new double[] {1, 2}) {
-                    s.add(Arguments.of("3 light load", hz, ct, pct, PF1, 1.0));
-                }
-                for (double pct : new double[] {5, 10, 50, 100, 110}) {
-                    s.add(Arguments.of("4 load range", hz, ct, pct, PF1, 0.5));
-                }
-                for (double angle : new double[] {LAG_05, LEAD_0866}) {
-                    s.add(Arguments.of("5 low PF, light", hz, ct, 2.0, angle, 1.0));
-                    for (double pct : new double[] {10, 50, 100}) {
-                        s.add(Arguments.of("6 low PF", hz, ct, pct, angle, 0.6));
-                    }
-                }
-            }
-        }
-        return s.build();
-    }
-
     @ParameterizedTest(name = "row {0}: {1} Hz, CT {2} A, {3} % of rating, current lag {4} deg")
-    @MethodSource("loadPoints")
+    @MethodSource("org.minimeter.gateway.metering.SpecLoadPoints#loadPoints")
     void rows3to6_loadPoints_withinOurBarOnIdealSamples(String row, int hz, double ct, double pct, double angle,
             double classLimit) {
         run(row, point(hz, ct, pct, angle).build(), classLimit, true);
     }
 
     @ParameterizedTest(name = "row 11 on {0}: {1} Hz, CT {2} A, {3} % of rating, current lag {4} deg")
-    @MethodSource("loadPoints")
+    @MethodSource("org.minimeter.gateway.metering.SpecLoadPoints#loadPoints")
     void row11_realisticFrontEnd_withinClassLimitOfTheRow(String row, int hz, double ct, double pct, double angle,
             double classLimit) {
         // 12-bit converter, 0.5 LSB rms noise, a 20 us V-to-I skew corrected by the

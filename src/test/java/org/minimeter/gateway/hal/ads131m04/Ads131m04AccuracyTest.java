@@ -11,6 +11,7 @@ import org.minimeter.gateway.hal.mcp3208.AccuracyHarness;
 import org.minimeter.gateway.hal.mcp3208.LineSignal;
 import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.metering.SpecLoadPoints;
 
 /**
  * SPEC.md rows 3-6 through a modelled ADS131M04 board (24 bits, 5 uV rms input noise, DC
@@ -39,7 +40,7 @@ class Ads131m04AccuracyTest {
     }
 
     @ParameterizedTest(name = "row {0}: {1} Hz, CT {2} A, {3} % of rating, current lag {4} deg")
-    @MethodSource("org.minimeter.gateway.hal.mcp3208.AccuracyHarness#loadPoints")
+    @MethodSource("org.minimeter.gateway.metering.SpecLoadPoints#loadPoints")
     void ads131m04_rows3to6_withinClassLimitOfTheRow(String row, int hz, double ct, double pct, double angle,
             double classLimit) throws Exception {
         double error = run(HARNESS, row, hz, ct, pct, angle, classLimit, CT_LEAD_MICROS);
@@ -51,7 +52,7 @@ class Ads131m04AccuracyTest {
     void ads131m04_ctLeadNotCorrectedByPhase_wouldBreakClassAtPf05() throws Exception {
         // A CT leading by 50 us at 60 Hz is 1.08 deg: at PF 0.5 lagging the current looks less
         // lagging and the energy reads about tan(60 deg) x 0.0188 rad = 3.3 % high.
-        double error = run(new AccuracyHarness("ignored"), "ignored", 60, 200, 100, AccuracyHarness.LAG_05, 0.6, 0);
+        double error = run(new AccuracyHarness("ignored"), "ignored", 60, 200, 100, SpecLoadPoints.LAG_05, 0.6, 0);
         double expected = Math.tan(Math.toRadians(60)) * 2 * Math.PI * 60 * CT_LEAD_MICROS * 1e-6 * 100;
         assertThat(error).isGreaterThan(0.6).isCloseTo(expected, org.assertj.core.data.Offset.offset(0.1));
     }

@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import org.junit.jupiter.params.provider.Arguments;
 import org.minimeter.gateway.hal.WaveformSource;
 import org.minimeter.gateway.metering.AlarmEvent;
 import org.minimeter.gateway.metering.EnergyRegister;
@@ -29,38 +27,11 @@ public final class AccuracyHarness {
         void acquire(long n) throws InterruptedException;
     }
 
-    // PF 1, 0.5 lagging (current 60 degrees behind), 0.866 leading (30 degrees ahead)
-    public static final double PF1 = 0;
-    public static final double LAG_05 = 60;
-    public static final double LEAD_0866 = -30;
-
     private final String chip;
     private final Map<String, double[]> worst = new TreeMap<>();
 
     public AccuracyHarness(String chip) {
         this.chip = chip;
-    }
-
-    /** SPEC rows 3-6: row, nominal Hz, CT rating, % of rating, current lag, class limit. */
-    public static Stream<Arguments> loadPoints() {
-        Stream.Builder<Arguments> s = Stream.builder();
-        for (int hz : new int[] {50, 60}) {
-            for (double ct : new double[] {200, 100}) {
-                for (double pct : new double[] {1, 2}) {
-                    s.add(Arguments.of("3 light load", hz, ct, pct, PF1, 1.0));
-                }
-                for (double pct : new double[] {5, 10, 50, 100, 110}) {
-                    s.add(Arguments.of("4 load range", hz, ct, pct, PF1, 0.5));
-                }
-                for (double angle : new double[] {LAG_05, LEAD_0866}) {
-                    s.add(Arguments.of("5 low PF, light", hz, ct, 2.0, angle, 1.0));
-                    for (double pct : new double[] {10, 50, 100}) {
-                        s.add(Arguments.of("6 low PF", hz, ct, pct, angle, 0.6));
-                    }
-                }
-            }
-        }
-        return s.build();
     }
 
     /**

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.minimeter.gateway.hal.ManualClock;
 import org.minimeter.gateway.hal.mcp3208.Mcp3208.Variant;
 import org.minimeter.gateway.metering.MeterSpec;
+import org.minimeter.gateway.metering.SpecLoadPoints;
 
 /**
  * SPEC.md rows 3-6 through a modelled MCP3208 board (12 bits, 0.5 LSB rms noise, bias a few
@@ -57,7 +58,7 @@ class Mcp3208AccuracyTest {
     }
 
     @ParameterizedTest(name = "row {0}: {1} Hz, CT {2} A, {3} % of rating, current lag {4} deg")
-    @MethodSource("org.minimeter.gateway.hal.mcp3208.AccuracyHarness#loadPoints")
+    @MethodSource("org.minimeter.gateway.metering.SpecLoadPoints#loadPoints")
     void mcp3208_rows3to6_withinClassLimitOfTheRow(String row, int hz, double ct, double pct, double angle,
             double classLimit) throws Exception {
         double error = run(row, Variant.MCP3208_12BIT, hz, ct, pct, angle, classLimit, true);
@@ -66,7 +67,7 @@ class Mcp3208AccuracyTest {
     }
 
     @ParameterizedTest(name = "row {0}: {1} Hz, CT {2} A, {3} % of rating, current lag {4} deg")
-    @MethodSource("org.minimeter.gateway.hal.mcp3208.AccuracyHarness#loadPoints")
+    @MethodSource("org.minimeter.gateway.metering.SpecLoadPoints#loadPoints")
     void mcp3008_rows3to6_withinClassLimitOfTheRow(String row, int hz, double ct, double pct, double angle,
             double classLimit) throws Exception {
         // 10 bits at Vref 3.3 V put 1 % of rating at 1.3 LSB peak: only the converter's own
@@ -81,7 +82,7 @@ class Mcp3208AccuracyTest {
     void mcp3208_undeclaredSequencingSkew_wouldBreakClassAtPf05() throws Exception {
         // Without the declared delays the current is read 29 us late: 0.63 deg at 60 Hz, so at
         // PF 0.5 lagging the energy is off by about tan(60 deg) x 0.0109 rad = +1.9 %.
-        double error = run("ignored", Variant.MCP3208_12BIT, 60, 200, 100, AccuracyHarness.LAG_05, 0.6, false);
+        double error = run("ignored", Variant.MCP3208_12BIT, 60, 200, 100, SpecLoadPoints.LAG_05, 0.6, false);
         double expected = Math.tan(Math.toRadians(60)) * 2 * Math.PI * 60 * 29e-6 * 100;
         assertThat(error).isGreaterThan(0.6).isCloseTo(expected, org.assertj.core.data.Offset.offset(0.1));
     }

@@ -25,6 +25,7 @@ import org.minimeter.gateway.metering.EnergyRegister;
 import org.minimeter.gateway.metering.MeterSpec;
 import org.minimeter.gateway.metering.Metrology;
 import org.minimeter.gateway.metering.SampleBlock;
+import org.minimeter.gateway.metering.SpecLoadPoints;
 
 /**
  * The accuracy proof through the file path (issue 8): each SPEC.md section 2 point of rows
@@ -43,9 +44,6 @@ class ReplayAccuracyTest {
 
     static final double SECONDS = 1.6;
     static final double SAME_WITHIN_POINTS = 0.01;
-    static final double PF1 = 0;
-    static final double LAG_05 = 60;
-    static final double LEAD_0866 = -30;
 
     private static final List<String> ROWS = new ArrayList<>();
     /** Per SPEC row and front end: worst |error| direct, WAV, CSV; worst difference WAV, CSV. */
@@ -56,27 +54,10 @@ class ReplayAccuracyTest {
     @TempDir
     Path dir;
 
+    /** SPEC rows 3-6 ({@link SpecLoadPoints}) by row number, on an ideal and then a realistic front end. */
     static Stream<Arguments> loadPoints() {
-        Stream.Builder<Arguments> s = Stream.builder();
-        for (boolean realistic : new boolean[] {false, true}) {
-            for (int hz : new int[] {50, 60}) {
-                for (double ct : new double[] {200, 100}) {
-                    for (double pct : new double[] {1, 2}) {
-                        s.add(Arguments.of("3", hz, ct, pct, PF1, realistic));
-                    }
-                    for (double pct : new double[] {5, 10, 50, 100, 110}) {
-                        s.add(Arguments.of("4", hz, ct, pct, PF1, realistic));
-                    }
-                    for (double angle : new double[] {LAG_05, LEAD_0866}) {
-                        s.add(Arguments.of("5", hz, ct, 2.0, angle, realistic));
-                        for (double pct : new double[] {10, 50, 100}) {
-                            s.add(Arguments.of("6", hz, ct, pct, angle, realistic));
-                        }
-                    }
-                }
-            }
-        }
-        return s.build();
+        return Stream.of(false, true).flatMap(realistic -> SpecLoadPoints.loadPoints().map(Arguments::get)
+                .map(p -> Arguments.of(((String) p[0]).split(" ")[0], p[1], p[2], p[3], p[4], realistic)));
     }
 
     @ParameterizedTest(name = "row {0}: {1} Hz, CT {2} A, {3} %, lag {4} deg, realistic={5}")
