@@ -3,14 +3,11 @@ package org.minimeter.gateway.app.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,24 +19,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class GatewaySetupTest {
 
     private static SmallRyeConfig config(Map<String, String> properties, Map<String, String> env) {
-        return new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withMapping(MeterConfig.class).withMapping(HalConfig.class).withMapping(SimulatorConfig.class)
-                .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
-                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class).withMapping(ReplayConfig.class)
-                // Quarkus only warns about unknown keys; the gateway must catch them itself.
-                .withValidateUnknown(false)
+        return SetupConfigs.builder()
                 .withSources(new PropertiesConfigSource(properties, "test", 250))
                 .withSources(new EnvConfigSource(env, 300))
                 .build();
     }
 
     private static GatewaySetup setup(SmallRyeConfig c) {
-        return GatewaySetup.from(c.getConfigMapping(MeterConfig.class), c.getConfigMapping(HalConfig.class),
-                c.getConfigMapping(SimulatorConfig.class), c.getConfigMapping(ReplayConfig.class),
-                c.getConfigMapping(StorageConfig.class),
-                c.getConfigMapping(OutputsConfig.class), c.getConfigMapping(MetersConfig.class),
-                c.getConfigMapping(GatewayConfig.class), c.getPropertyNames());
+        return SetupConfigs.gateway(c);
     }
 
     private static GatewaySetup setup(Map<String, String> properties) {
@@ -47,12 +34,7 @@ class GatewaySetupTest {
     }
 
     private static List<String> problems(Map<String, String> properties) {
-        try {
-            setup(properties);
-        } catch (InvalidConfigException e) {
-            return e.problems();
-        }
-        throw new AssertionError("no problem found in " + properties);
+        return SetupConfigs.problems(properties, GatewaySetupTest::setup);
     }
 
     private static MeterSetup meter(GatewaySetup g, String id) {
@@ -321,12 +303,7 @@ class GatewaySetupTest {
 
     @Test
     void shippedExample_isThreeValidMeters() throws IOException {
-        SmallRyeConfig c = new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withMapping(MeterConfig.class).withMapping(HalConfig.class).withMapping(SimulatorConfig.class)
-                .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
-                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class).withMapping(ReplayConfig.class)
-                .withValidateUnknown(false)
+        SmallRyeConfig c = SetupConfigs.builder()
                 .withSources(new PropertiesConfigSource(Path.of("examples/three-meters/config/application.properties").toUri().toURL(), 260))
                 .build();
         GatewaySetup g = setup(c);

@@ -2,10 +2,8 @@ package org.minimeter.gateway.app.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -17,29 +15,15 @@ import org.minimeter.gateway.modbus.RegisterMap;
 class ModbusSetupTest {
 
     private static ModbusSetup setup(Map<String, String> properties) {
-        SmallRyeConfig c = new SmallRyeConfigBuilder()
-                .withConverter(Duration.class, 200, new DurationConverter())
-                .withMapping(MeterConfig.class).withMapping(HalConfig.class).withMapping(SimulatorConfig.class)
-                .withMapping(StorageConfig.class).withMapping(OutputsConfig.class)
-                .withMapping(MetersConfig.class).withMapping(GatewayConfig.class).withMapping(ReplayConfig.class)
-                .withMapping(ModbusConfig.class)
-                .withValidateUnknown(false)
+        SmallRyeConfig c = SetupConfigs.builder(ModbusConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 250))
                 .build();
-        GatewaySetup g = GatewaySetup.from(c.getConfigMapping(MeterConfig.class), c.getConfigMapping(HalConfig.class),
-                c.getConfigMapping(SimulatorConfig.class), c.getConfigMapping(ReplayConfig.class),
-                c.getConfigMapping(StorageConfig.class), c.getConfigMapping(OutputsConfig.class),
-                c.getConfigMapping(MetersConfig.class), c.getConfigMapping(GatewayConfig.class), c.getPropertyNames());
-        return ModbusSetup.from(c.getConfigMapping(ModbusConfig.class), c.getConfigMapping(MetersConfig.class), g);
+        return ModbusSetup.from(c.getConfigMapping(ModbusConfig.class), c.getConfigMapping(MetersConfig.class),
+                SetupConfigs.gateway(c));
     }
 
     private static List<String> problems(Map<String, String> properties) {
-        try {
-            setup(properties);
-        } catch (InvalidConfigException e) {
-            return e.problems();
-        }
-        throw new AssertionError("no problem found in " + properties);
+        return SetupConfigs.problems(properties, ModbusSetupTest::setup);
     }
 
     private static Map<String, String> threeMeters(String... more) {
