@@ -60,7 +60,9 @@ import org.minimeter.gateway.mqtt.MqttSettings.Broker;
  * certificate is one clear ERROR line, then retried quietly), never as a storm.
  *
  * <p>Native image: the HiveMQ client runs on Netty and RxJava; Quarkus' Netty extension
- * covers Netty, the client itself needs no reflection for the API used here.
+ * covers Netty, and the client needs no reflection for the API used here, but its event-loop
+ * provider, two encoders and RxJava's schedulers must initialise on the board (the run-time
+ * list in {@code application.properties}; README, "Native image notes").
  */
 public final class MqttLink implements AutoCloseable {
 

@@ -42,26 +42,10 @@ import org.minimeter.gateway.hal.DigitalLines;
  * {@code ServiceLoader} and instantiates no plugin class reflectively, so no service or
  * reflection registration is needed for plugin discovery; Pi4J 2.8 also no longer wraps
  * providers in dynamic proxies (older 2.x releases did, Pi4J issue #223). What a native build
- * would still need, by provider (not verified by a native build in this project yet):
- * <ul>
- *   <li>gpiod: JNI. The native half, {@code libpi4j-gpiod.so} with a bundled
- *       {@code libgpiod.so}, is extracted at run time from the jar's
- *       {@code lib/aarch64/pi4j-gpiod/} or {@code lib/armhf/pi4j-gpiod/}, so those files must
- *       be included as resources ({@code quarkus.native.resources.includes}) or installed on
- *       the board and named with the {@code pi4j.library.path} system property; and JNI access
- *       must be registered for the native methods of
- *       {@code com.pi4j.library.gpiod.internal.GpioD} and for what the library calls back
- *       (it constructs {@code java.lang.Long} values). The native-image tracing agent run on a
- *       Pi collects the exact JNI metadata.</li>
- *   <li>linuxfs: its digital outputs are plain file I/O on {@code /sys/class/gpio}: nothing
- *       to register. The JNA and {@code libpi4j-linuxfs.so} in that plugin serve only its I2C,
- *       SPI and PWM providers, which are not used here.</li>
- *   <li>mock: plain Java, nothing to register.</li>
- *   <li>all: Pi4J's board detection ({@code com.pi4j.boardinfo}) reads {@code /proc} and runs
- *       commands when a context builder is created, so those classes must be initialised at
- *       run time (GraalVM's default), never at build time, or the build machine's board
- *       would be baked into the image.</li>
- * </ul>
+ * still needs (gpiod's JNI libraries and call-back, board detection initialised on the board,
+ * not at build time) is registered in {@code META-INF/native-image/org.minimeter/minimeter-gateway}
+ * and {@code application.properties}, and checked by {@code NativeRegistrationTest}; the README's
+ * "Native image notes" say by provider what, and what was not verified.
  */
 public final class Pi4jDigitalLines implements DigitalLines {
 

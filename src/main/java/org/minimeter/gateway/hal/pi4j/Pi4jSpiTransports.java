@@ -34,10 +34,10 @@ import org.minimeter.gateway.hal.SpiTransport;
  * wrong bus / chip select, or not mounted into the container), and no permission. Pi4J's own
  * error for both is a bare {@code open} failure.
  *
- * <p>Native image: linuxfs SPI calls libc ({@code open}, {@code ioctl}) through JNA, which a
- * native build must register (JNA's own reachability metadata and the
- * {@code com.pi4j.plugin.linuxfs.internal.LinuxLibC} interface and
- * {@code LinuxFsSpi$spi_ioc_transfer} structure); not verified by a native build here yet.
+ * <p>Native image: linuxfs SPI calls libc ({@code open}, {@code ioctl}) through JNA, which ships
+ * no native-image metadata: JNA's JNI and reflection, the {@code LinuxLibC} proxy and the
+ * {@code LinuxFsSpi$spi_ioc_transfer} structure are registered in
+ * {@code META-INF/native-image/org.minimeter/minimeter-gateway} (README, "Native image notes").
  */
 public final class Pi4jSpiTransports implements AutoCloseable {
 
