@@ -139,14 +139,8 @@ public final class ModbusBridge implements AutoCloseable {
             addEvents(e.conditions(), events);
         }
         addEvents(m.conditions(), events);
-        long[] delivered = new long[durable.elements() + 1];
-        long[] received = new long[durable.elements() + 1];
-        for (int slot = 0; slot <= durable.elements(); slot++) {
-            delivered[slot] = durable.deliveredMicroWh(slot);
-            received[slot] = durable.receivedMicroWh(slot);
-        }
         return new MeterValues(m.frequency(), elements, m.power(), m.reactive(), m.apparent(), m.powerFactor(),
-                delivered, received, events);
+                durable.deliveredMicroWh(), durable.receivedMicroWh(), events);
     }
 
     private static void addEvents(Set<Condition> conditions, Set<MeterEvent> events) {

@@ -90,11 +90,6 @@ public final class SparkplugLink implements AutoCloseable {
         return connected;
     }
 
-    public String protocol() {
-        Session s = session;
-        return s == null ? "none" : s.protocol();
-    }
-
     /** QoS 0, not retained; completes when written, fails at once when not connected. */
     public CompletableFuture<Void> publish(String topic, byte[] payload) {
         Session s = session;

@@ -30,7 +30,6 @@ final class BdSeqStore {
     private final Path dir;
     private final Path file;
     private int last = -1;
-    private int current = -1;
 
     BdSeqStore(Path dir) {
         this.dir = dir;
@@ -61,13 +60,7 @@ final class BdSeqStore {
                     e.getMessage());
         }
         last = b;
-        current = b;
         return b;
-    }
-
-    /** The bdSeq of the latest CONNECT of this process, -1 before the first. */
-    synchronized int current() {
-        return current;
     }
 
     private void write(int b) throws IOException {

@@ -73,10 +73,6 @@ final class MetricCatalog {
         return defs.size();
     }
 
-    Def def(int index) {
-        return defs.get(index);
-    }
-
     /** The current value of every metric (null where unknown: before the first window, NaN). */
     Object[] read(DeviceView view) {
         Collection<String> active = view.activeAlarms();

@@ -18,7 +18,7 @@ public record MqttSetup(MqttSettings settings, boolean embedded, Duration energy
         Duration healthInterval, long outboxMaxBytes, String gatewayId) {
 
     public static final List<String> PROTOCOLS = List.of("auto", "5", "3.1.1");
-    private static final String TOPIC_LEVEL = "[^/#+\\s]+";
+    static final String TOPIC_LEVEL = "[^/#+\\s]+";
 
     /** @param gatewayId {@link GatewaySetup#gatewayId()}; with one meter it is that meter's id */
     public static MqttSetup from(MqttConfig m, HaConfig ha, String gatewayId) {

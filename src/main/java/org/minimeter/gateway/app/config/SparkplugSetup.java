@@ -21,7 +21,8 @@ public record SparkplugSetup(boolean enabled, EdgeNodeSettings settings) {
     public static final String DIRECTORY = "sparkplug";
 
     /** Sparkplug ids are topic levels: UTF-8 without '+', '/' or '#' (section 4.1.2, 4.1.4). */
-    private static final String ID = "[^/#+\\s]+";
+    /** A Sparkplug id is one topic level. */
+    private static final String ID = MqttSetup.TOPIC_LEVEL;
 
     /** For the gateway's checked configuration: its id and its meters. */
     public static SparkplugSetup from(SparkplugConfig c, GatewaySetup gateway) {
